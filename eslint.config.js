@@ -1,0 +1,28 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", ".local/**", ".sst/**", "**/dist/**", "sst-env.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // The domain stays pure: no SDKs, drivers or infrastructure in packages/core.
+    files: ["packages/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@aws-sdk/*", "@neondatabase/*", "sst", "sst/*", "pg", "ws", "@pipeline/functions", "@pipeline/local", "@pipeline/db", "node:*"], message: "packages/core is pure domain logic: depend on a port instead." },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,14 @@
+import type { BatchStatus } from "./batchStatus.js";
+
+/** A batch's counters as committed, with the progress version they were read at. */
+export interface BatchSnapshot {
+  id: string;
+  userId: string;
+  status: BatchStatus;
+  totalUploads: number;
+  processedUploads: number;
+  successfulUploads: number;
+  failedUploads: number;
+  cancelledUploads: number;
+  version: number;
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { UPLOAD_STATUSES } from "../upload/uploadStatus.js";
+
+/** Body of a batches-queue message. `cursor` is set only on a fan-out's own follow-up message. */
+export const batchMessageSchema = z.object({
+  batchId: z.uuid(),
+  cursor: z.uuid().optional(),
+});
+export type BatchMessage = z.infer<typeof batchMessageSchema>;
+
+/** Body of an uploads-queue message. */
+export const uploadMessageSchema = z.object({
+  batchId: z.uuid(),
+  uploadId: z.uuid(),
+});
+export type UploadMessage = z.infer<typeof uploadMessageSchema>;
+
+export const MAX_CHANGES_PER_PROGRESS_MESSAGE = 1000;
+
+/** Body of a progress-queue message: what one worker invocation moved in one batch. */
+export const progressMessageSchema = z.object({
+  batchId: z.uuid(),
+  changes: z
+    .array(
+      z.object({
+        uploadId: z.uuid(),
+        status: z.enum(UPLOAD_STATUSES),
+        error: z.string().max(2000).optional(),
+      }),
+    )
+    .max(MAX_CHANGES_PER_PROGRESS_MESSAGE),
+});
+export type ProgressMessage = z.infer<typeof progressMessageSchema>;

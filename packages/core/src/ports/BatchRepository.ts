@@ -1,0 +1,29 @@
+import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
+import type { BatchStatus } from "../batch/batchStatus.js";
+
+export type FanOutStart =
+  | { kind: "not-found" }
+  | { kind: "finished"; status: BatchStatus }
+  /** Claimed from pending now; the total was set to the real number of uploads. */
+  | { kind: "started"; declaredTotal: number; actualTotal: number }
+  /** Already processing: a redelivered or repeated batch message. */
+  | { kind: "resumed" };
+
+export interface ProgressAdvance {
+  snapshot: BatchSnapshot;
+  /** True only for the one call that moved the batch to its final state. */
+  finalizedNow: boolean;
+}
+
+export interface BatchRepository {
+  /** Claims a pending batch for fan-out (conditional update) and corrects its total. */
+  startFanOut(batchId: string): Promise<FanOutStart>;
+  statusOf(batchId: string): Promise<BatchStatus | undefined>;
+  /** Ids of the batch's non-terminal uploads after `after`, in key order. */
+  unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]>;
+  /**
+   * Bumps each batch's progress version and finalizes those whose uploads are all terminal, in
+   * one statement. Unknown ids are left out of the result.
+   */
+  advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
+}

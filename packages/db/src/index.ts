@@ -1,0 +1,1 @@
+export { migrate, MIGRATIONS_DIR } from "./migrate.js";

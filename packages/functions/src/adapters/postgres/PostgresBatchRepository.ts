@@ -1,0 +1,77 @@
+import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, ProgressAdvance } from "@pipeline/core";
+import type { Sql } from "./Sql.js";
+import { toSnapshot, type BatchRow } from "./rows.js";
+
+const START_FAN_OUT = `
+  WITH target AS (
+    SELECT id, status, total_uploads FROM upload_batches WHERE id = $1 FOR UPDATE
+  ), actual AS (
+    SELECT count(*)::int AS n FROM uploads WHERE batch_id = $1
+  ), claimed AS (
+    UPDATE upload_batches b
+       SET status = 'processing', total_uploads = actual.n, started_at = now(), updated_at = now()
+      FROM target, actual
+     WHERE b.id = target.id AND target.status = 'pending'
+    RETURNING b.id
+  )
+  SELECT target.status, target.total_uploads AS declared_total, actual.n AS actual_total,
+         EXISTS (SELECT 1 FROM claimed) AS claimed
+    FROM target, actual`;
+
+const UNFINISHED_UPLOAD_IDS = `
+  SELECT id FROM uploads
+   WHERE batch_id = $1 AND id > $2
+     AND processing_status NOT IN ('completed', 'failed', 'cancelled')
+   ORDER BY id
+   LIMIT $3`;
+
+// Locks in key order so concurrent finalizers of overlapping batch sets cannot deadlock.
+const ADVANCE_PROGRESS = `
+  WITH locked AS (
+    SELECT id, status FROM upload_batches WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+  )
+  UPDATE upload_batches b
+     SET progress_version = b.progress_version + 1,
+         status = CASE WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads
+                       THEN 'completed' ELSE b.status END,
+         completed_at = CASE WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads
+                             THEN now() ELSE b.completed_at END,
+         updated_at = now()
+    FROM locked
+   WHERE b.id = locked.id
+  RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
+            b.failed_uploads, b.cancelled_uploads, b.progress_version, locked.status AS previous_status`;
+
+const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
+export class PostgresBatchRepository implements BatchRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async startFanOut(batchId: string): Promise<FanOutStart> {
+    const { rows } = await this.sql.query<{ status: BatchStatus; declared_total: number; actual_total: number; claimed: boolean }>(START_FAN_OUT, [batchId]);
+    const row = rows[0];
+    if (!row) return { kind: "not-found" };
+    if (row.claimed) return { kind: "started", declaredTotal: row.declared_total, actualTotal: row.actual_total };
+    if (row.status === "processing") return { kind: "resumed" };
+    return { kind: "finished", status: row.status };
+  }
+
+  async statusOf(batchId: string): Promise<BatchStatus | undefined> {
+    const { rows } = await this.sql.query<{ status: BatchStatus }>("SELECT status FROM upload_batches WHERE id = $1", [batchId]);
+    return rows[0]?.status;
+  }
+
+  async unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]> {
+    const { rows } = await this.sql.query<{ id: string }>(UNFINISHED_UPLOAD_IDS, [batchId, after ?? NIL_UUID, limit]);
+    return rows.map((row) => row.id);
+  }
+
+  async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
+    if (batchIds.length === 0) return [];
+    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus }>(ADVANCE_PROGRESS, [batchIds]);
+    return rows.map((row) => {
+      const snapshot: BatchSnapshot = toSnapshot(row);
+      return { snapshot, finalizedNow: row.previous_status === "processing" && snapshot.status !== "processing" };
+    });
+  }
+}

@@ -1,0 +1,149 @@
+import {
+  isTerminalUploadStatus,
+  type BatchStatus,
+  type UploadClaim,
+  type UploadOutcome,
+  type UploadRef,
+  type UploadRepository,
+  type UploadStatus,
+} from "@pipeline/core";
+import type { Sql } from "./Sql.js";
+
+// Rows are locked in key order first so that invocations holding overlapping uploads (duplicate
+// deliveries) queue behind each other instead of deadlocking.
+const CLAIM = `
+  WITH req AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[]) AS r(upload_id, batch_id)
+  ), locked AS (
+    SELECT u.id FROM uploads u JOIN req ON u.id = req.upload_id AND u.batch_id = req.batch_id
+     ORDER BY u.id FOR UPDATE OF u
+  ), claimed AS (
+    UPDATE uploads u
+       SET processing_status = 'processing', attempts = u.attempts + 1, updated_at = now()
+      FROM locked, upload_batches b
+     WHERE u.id = locked.id AND b.id = u.batch_id AND b.status = 'processing'
+       AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
+    RETURNING u.id, u.batch_id, u.user_id, u.filename, u.file_path, u.file_type, u.file_size,
+              u.mime_type, u.attempts
+  )
+  SELECT DISTINCT ON (req.upload_id, req.batch_id)
+         req.upload_id, req.batch_id, u.batch_id AS actual_batch_id, u.processing_status,
+         rb.status AS batch_status, c.id IS NOT NULL AS claimed, c.user_id, c.filename, c.file_path,
+         c.file_type, c.file_size, c.mime_type, c.attempts
+    FROM req
+    LEFT JOIN uploads u ON u.id = req.upload_id
+    LEFT JOIN upload_batches rb ON rb.id = req.batch_id
+    LEFT JOIN claimed c ON c.id = req.upload_id`;
+
+// One statement moves the uploads and counts them: an upload already terminal is neither moved nor
+// counted, which is what makes counting exactly-once under duplicate deliveries and retries.
+const RECORD_OUTCOMES = `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($2::jsonb)
+      AS i(upload_id uuid, status text, error text, description text, thumbnail_path text,
+           metadata jsonb, embedding real[])
+  ), locked AS (
+    SELECT u.id FROM uploads u JOIN input i ON u.id = i.upload_id
+     WHERE u.batch_id = $1 ORDER BY u.id FOR UPDATE OF u
+  ), moved AS (
+    UPDATE uploads u
+       SET processing_status = i.status,
+           error_message = i.error,
+           description = coalesce(i.description, u.description),
+           thumbnail_path = coalesce(i.thumbnail_path, u.thumbnail_path),
+           metadata = coalesce(i.metadata, u.metadata),
+           embedding = coalesce(i.embedding, u.embedding),
+           updated_at = now()
+      FROM input i, locked
+     WHERE u.id = i.upload_id AND u.id = locked.id
+       AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
+    RETURNING u.processing_status
+  ), tally AS (
+    SELECT count(*)::int AS n,
+           count(*) FILTER (WHERE processing_status = 'completed')::int AS completed,
+           count(*) FILTER (WHERE processing_status = 'failed')::int AS failed,
+           count(*) FILTER (WHERE processing_status = 'cancelled')::int AS cancelled
+      FROM moved
+  )
+  UPDATE upload_batches b
+     SET processed_uploads = b.processed_uploads + t.n,
+         successful_uploads = b.successful_uploads + t.completed,
+         failed_uploads = b.failed_uploads + t.failed,
+         cancelled_uploads = b.cancelled_uploads + t.cancelled,
+         updated_at = now()
+    FROM tally t
+   WHERE b.id = $1 AND t.n > 0
+  RETURNING t.n`;
+
+interface ClaimRow extends Record<string, unknown> {
+  upload_id: string;
+  batch_id: string;
+  actual_batch_id: string | null;
+  processing_status: UploadStatus | null;
+  batch_status: BatchStatus | null;
+  claimed: boolean;
+  user_id: string | null;
+  filename: string | null;
+  file_path: string | null;
+  file_type: string | null;
+  file_size: string | number | null;
+  mime_type: string | null;
+  attempts: number | null;
+}
+
+export class PostgresUploadRepository implements UploadRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async claim(refs: readonly UploadRef[]): Promise<UploadClaim[]> {
+    if (refs.length === 0) return [];
+    const { rows } = await this.sql.query<ClaimRow>(CLAIM, [refs.map((ref) => ref.uploadId), refs.map((ref) => ref.batchId)]);
+    return rows.map(toClaim);
+  }
+
+  async recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number }> {
+    if (outcomes.length === 0) return { counted: 0 };
+    const input = outcomes.map((outcome) =>
+      outcome.status === "completed"
+        ? {
+            upload_id: outcome.uploadId,
+            status: outcome.status,
+            error: null,
+            description: outcome.result.description,
+            thumbnail_path: outcome.result.thumbnailPath,
+            metadata: outcome.result.metadata,
+            embedding: outcome.result.embedding,
+          }
+        : { upload_id: outcome.uploadId, status: outcome.status, error: outcome.error },
+    );
+    const { rows } = await this.sql.query<{ n: number }>(RECORD_OUTCOMES, [batchId, JSON.stringify(input)]);
+    return { counted: rows[0]?.n ?? 0 };
+  }
+}
+
+function toClaim(row: ClaimRow): UploadClaim {
+  const ref = { uploadId: row.upload_id, batchId: row.batch_id };
+  if (row.batch_status === null) return { ...ref, kind: "unknown-batch" };
+  if (row.actual_batch_id === null || row.processing_status === null) return { ...ref, kind: "unknown-upload" };
+  if (row.actual_batch_id !== row.batch_id) return { ...ref, kind: "batch-mismatch", actualBatchId: row.actual_batch_id };
+  if (row.claimed) {
+    return {
+      ...ref,
+      kind: "claimed",
+      upload: {
+        id: row.upload_id,
+        batchId: row.batch_id,
+        userId: row.user_id ?? "",
+        filename: row.filename ?? "",
+        filePath: row.file_path ?? "",
+        fileType: row.file_type,
+        fileSize: row.file_size === null ? null : Number(row.file_size),
+        mimeType: row.mime_type,
+        attempts: row.attempts ?? 1,
+      },
+    };
+  }
+  if (isTerminalUploadStatus(row.processing_status)) return { ...ref, kind: "terminal", status: row.processing_status };
+  if (row.batch_status !== "processing") return { ...ref, kind: "batch-not-processing", batchStatus: row.batch_status };
+  // Another delivery moved it to a terminal state while this statement waited for its lock.
+  return { ...ref, kind: "claimed-elsewhere" };
+}

@@ -1,0 +1,48 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Logger, Verdict } from "@pipeline/core";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
+import type { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
+
+export interface SettleDeps {
+  deadLetters: SqsDeadLetterQueue;
+  /** When set, a retry verdict's delay is applied to the message before it is reported failed. */
+  visibility?: SqsMessageVisibility;
+  logger: Logger;
+  sourceQueue: string;
+}
+
+/** A record reported as failed so the queue delivers it again. */
+export class RetryLaterError extends Error {
+  override readonly name = "RetryLaterError";
+}
+
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * Turns per-message verdicts into the partial batch response: dead letters are parked with their
+ * reason and acknowledged, retries get their backoff and are reported failed.
+ */
+export async function settleRecords(
+  event: SQSEvent,
+  context: Context,
+  verdicts: ReadonlyMap<string, Verdict>,
+  deps: SettleDeps,
+): Promise<SQSBatchResponse> {
+  const settle = async (record: SQSRecord): Promise<void> => {
+    const verdict = verdicts.get(record.messageId) ?? { kind: "retry", delaySeconds: 0, reason: "no verdict for this message" };
+    if (verdict.kind === "done") return;
+    if (verdict.kind === "dead-letter") {
+      await deps.deadLetters.send({ body: record.body, reason: verdict.reason, sourceQueue: deps.sourceQueue, messageId: record.messageId });
+      deps.logger.warn("message sent to the dead-letter queue", { messageId: record.messageId, reason: verdict.reason, sourceQueue: deps.sourceQueue });
+      return;
+    }
+    if (deps.visibility) {
+      await deps.visibility.delay(record.receiptHandle, verdict.delaySeconds).catch((error: unknown) => {
+        deps.logger.warn("could not set the retry delay; the visibility timeout applies", { messageId: record.messageId, reason: String(error) });
+      });
+    }
+    throw new RetryLaterError(verdict.reason);
+  };
+  return processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
+}

@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ConnectionRegistry } from "./ConnectionRegistry.js";
+
+/** API Gateway's limit for a message posted to a connection. */
+export const MAX_POST_BYTES = 128 * 1024;
+
+const CONNECTION_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/;
+
+/**
+ * Serves API Gateway's WebSocket management API (`POST`, `GET`, `DELETE /@connections/{id}`), so
+ * `@aws-sdk/client-apigatewaymanagementapi` works unchanged with an endpoint override. Returns
+ * false for requests that are not management calls.
+ */
+export async function handleManagementRequest(registry: ConnectionRegistry, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+  const path = new URL(request.url ?? "/", "http://gateway").pathname;
+  const match = CONNECTION_PATH.exec(path);
+  if (!match) return false;
+  const connectionId = decodeURIComponent(match[1] ?? "");
+  const reply = (status: number, body?: unknown, errorType?: string) => {
+    response.writeHead(status, {
+      "content-type": "application/json",
+      ...(errorType ? { "x-amzn-errortype": errorType } : {}),
+    });
+    response.end(body === undefined ? undefined : JSON.stringify(body));
+  };
+  const gone = () => reply(410, { message: `connection ${connectionId} is gone` }, "GoneException");
+
+  if (request.method === "POST") {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_POST_BYTES) {
+        reply(413, { message: `payload exceeds ${MAX_POST_BYTES} bytes` }, "PayloadTooLargeException");
+        return true;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    if (await registry.post(connectionId, Buffer.concat(chunks))) reply(200);
+    else gone();
+    return true;
+  }
+  if (request.method === "GET") {
+    const info = registry.describe(connectionId);
+    if (!info) gone();
+    else reply(200, { ConnectedAt: info.connectedAt.toISOString(), LastActiveAt: info.lastActiveAt.toISOString(), Identity: { SourceIp: info.sourceIp } });
+    return true;
+  }
+  if (request.method === "DELETE") {
+    if (registry.disconnect(connectionId)) reply(204);
+    else gone();
+    return true;
+  }
+  reply(405, { message: `method ${request.method} not allowed` });
+  return true;
+}

@@ -1,0 +1,5 @@
+import type { QueueName } from "./types.js";
+
+export function deadLetterQueueName(queue: QueueName): `${QueueName}-dlq` {
+  return `${queue}-dlq`;
+}

@@ -1,0 +1,47 @@
+import type { Wiring } from "./types.js";
+
+const DAY = 24 * 60 * 60;
+
+/**
+ * The one description of how queues and functions are wired. `stacks/` deploys it and the local
+ * runtime runs it, so what runs on a laptop is what runs on AWS.
+ */
+export const wiring: Wiring = {
+  queues: {
+    batches: { visibilityTimeoutSeconds: 6 * 120, maxReceiveCount: 3, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },
+    uploads: { visibilityTimeoutSeconds: 6 * 90, maxReceiveCount: 4, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },
+    progress: { visibilityTimeoutSeconds: 6 * 30, maxReceiveCount: 5, messageRetentionSeconds: 1 * DAY, deadLetterRetentionSeconds: 14 * DAY },
+  },
+  functions: {
+    fanout: {
+      handler: "packages/functions/src/queues/fanout.handler",
+      queue: "batches",
+      batchSize: 1,
+      batchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      timeoutSeconds: 120,
+      memoryMb: 512,
+    },
+    worker: {
+      handler: "packages/functions/src/queues/worker.handler",
+      queue: "uploads",
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      // Bounds the uploads in processing at once (x batchSize): it protects the AI backend.
+      maxConcurrency: 16,
+      timeoutSeconds: 90,
+      memoryMb: 1024,
+    },
+    finalizer: {
+      handler: "packages/functions/src/queues/finalizer.handler",
+      queue: "progress",
+      batchSize: 100,
+      batchingWindowSeconds: 1,
+      maxConcurrency: 2,
+      timeoutSeconds: 30,
+      memoryMb: 512,
+    },
+  },
+  uploadRetryBackoff: { baseSeconds: 2, maxSeconds: 120 },
+  fanout: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },
+};

@@ -1,0 +1,46 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchState, seedBatch } from "./support/seedBatch.js";
+import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
+import { waitFor } from "./support/waitFor.js";
+
+describe("a batch through fan-out, worker and finalizer on real engines", () => {
+  let pipeline: TestPipeline;
+
+  beforeAll(async () => {
+    pipeline = await startTestPipeline();
+    pipeline.startRunners();
+  });
+  afterAll(() => pipeline?.close());
+
+  it("processes 1,000 uploads, counts each once, finalizes once and pushes the final state", async () => {
+    // Prepare
+    const userId = "user-e2e";
+    const batchId = await seedBatch(pipeline.sql, { userId, uploads: 1000 });
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", ["conn-e2e", userId]);
+    pipeline.connections.open("conn-e2e");
+
+    // Act
+    await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.batches.url, MessageBody: JSON.stringify({ batchId }) }));
+
+    // Assess
+    const final = await waitFor(async () => {
+      const state = await batchState(pipeline.sql, batchId);
+      return state.status === "completed" ? state : undefined;
+    }, 90_000, "batch completion");
+    expect(final).toMatchObject({ total: 1000, processed: 1000, successful: 1000, failed: 0 });
+    expect(final.actual).toMatchObject({ terminal: 1000, completed: 1000 });
+    expect(pipeline.logger.matching("batch finalized").filter((line) => line.attributes.batchId === batchId)).toHaveLength(1);
+
+    const pushes = await waitFor(() => {
+      const received = pipeline.connections.messages<{ type: string; batchId: string; version: number; processed: number }>("conn-e2e");
+      return received.some((push) => push.type === "batch.completed") ? received : undefined;
+    }, 10_000, "the final push");
+    const completed = pushes.filter((push) => push.type === "batch.completed");
+    expect(completed.at(-1)).toMatchObject({ batchId, processed: 1000, status: "completed" });
+    // Coalesced: far fewer pushes than uploads, in version order.
+    expect(pushes.length).toBeLessThan(1000 / 5);
+    const versions = pushes.map((push) => push.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+});

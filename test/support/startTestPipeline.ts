@@ -1,0 +1,87 @@
+import { PurgeQueueCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import type { UploadProcessor } from "@pipeline/core";
+import { startManagementServer } from "@pipeline/local/gateway/startManagementServer";
+import { createPipeline, localSqsClient, type Pipeline } from "@pipeline/local/pipeline/createPipeline";
+import { startWebSocketProxy } from "@pipeline/local/postgres/startWebSocketProxy";
+import { createQueues, type StackQueues } from "@pipeline/local/queues/createQueues";
+import { wiring as deployedWiring, type QueueName, type Wiring } from "@pipeline/wiring";
+import { startFauxqs } from "fauxqs";
+import { RecordingConnections } from "./RecordingConnections.js";
+import { RecordingLogger } from "./RecordingLogger.js";
+import { createTestDatabase } from "./testDatabase.js";
+
+export interface TestPipelineOptions {
+  /** Adjusts a copy of the deployed wiring, e.g. shorter timeouts and backoff for a test. */
+  wiring?: (wiring: Wiring) => void;
+  processor?: UploadProcessor;
+}
+
+export interface TestPipeline extends Pipeline {
+  queues: StackQueues;
+  wiring: Wiring;
+  logger: RecordingLogger;
+  connections: RecordingConnections;
+  /** Receives (and deletes) every message now in a queue, for inspection. */
+  drain(queue: QueueName | `${QueueName}-dlq`): Promise<Message[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The deployed functions on real engines: a database of the test's own on embedded Postgres
+ * (through the Neon driver and the WebSocket proxy), queues on fauxqs, and the management API.
+ */
+export async function startTestPipeline(options: TestPipelineOptions = {}): Promise<TestPipeline> {
+  const wiring = structuredClone(deployedWiring);
+  options.wiring?.(wiring);
+  const database = await createTestDatabase();
+  const proxy = await startWebSocketProxy();
+  const engine = await startFauxqs({ port: 0, logger: false });
+  const connections = new RecordingConnections();
+  const management = await startManagementServer(connections);
+  const logger = new RecordingLogger();
+  const sqsEndpoint = `http://127.0.0.1:${engine.port}`;
+  const admin = localSqsClient(sqsEndpoint);
+  const queues = await createQueues(admin, wiring);
+  admin.destroy();
+  const pipeline = createPipeline({
+    databaseUrl: database.url,
+    pgProxy: proxy.address,
+    sqsEndpoint,
+    queues,
+    managementEndpoint: management.endpoint,
+    wiring,
+    logger,
+    ...(options.processor ? { processor: options.processor } : {}),
+  });
+
+  const queueUrl = (queue: QueueName | `${QueueName}-dlq`) =>
+    queue.endsWith("-dlq") ? queues[queue.slice(0, -4) as QueueName].dlqUrl : queues[queue as QueueName].url;
+
+  return {
+    ...pipeline,
+    queues,
+    wiring,
+    logger,
+    connections,
+    async drain(queue) {
+      const url = queueUrl(queue);
+      const all: Message[] = [];
+      for (;;) {
+        const { Messages = [] } = await pipeline.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ["All"], MessageAttributeNames: ["All"], VisibilityTimeout: 600 }),
+        );
+        if (Messages.length === 0) break;
+        all.push(...Messages);
+      }
+      await pipeline.sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+      return all;
+    },
+    async close() {
+      await pipeline.stop();
+      await management.close();
+      await engine.stop();
+      await proxy.close();
+      await database.drop();
+    },
+  };
+}
