@@ -17,8 +17,6 @@ export class RetryLaterError extends Error {
   override readonly name = "RetryLaterError";
 }
 
-const processor = new BatchProcessor(EventType.SQS);
-
 /**
  * Turns per-message verdicts into the partial batch response: dead letters are parked with their
  * reason and acknowledged, retries get their backoff and are reported failed.
@@ -44,5 +42,7 @@ export async function settleRecords(
     }
     throw new RetryLaterError(verdict.reason);
   };
-  return processPartialResponse(event, settle, processor, { context, throwOnFullBatchFailure: false });
+  // A processor per invocation: the local runtime runs invocations of one function concurrently in
+  // one process, and a processor holds the state of the batch it is working on.
+  return processPartialResponse(event, settle, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
 }

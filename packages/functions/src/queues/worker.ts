@@ -16,7 +16,10 @@ export function createWorkerHandler(deps: WorkerDeps) {
     for (const record of event.Records) {
       const parsed = parseMessage(uploadMessageSchema, record.body);
       if (parsed.ok) works.push({ messageId: record.messageId, message: parsed.value, receiveCount: receiveCount(record) });
-      else verdicts.set(record.messageId, { kind: "dead-letter", reason: parsed.reason });
+      else {
+        deps.logger.error(`bad upload message: ${parsed.reason}`, { messageId: record.messageId });
+        verdicts.set(record.messageId, { kind: "dead-letter", reason: parsed.reason });
+      }
     }
     try {
       const processed = await processUploads(deps, works, {

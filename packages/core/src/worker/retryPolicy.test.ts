@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { decideRetry } from "./retryPolicy.js";
+
+const policy = { maxReceiveCount: 4, baseDelaySeconds: 2, maxDelaySeconds: 5 };
+
+describe("decideRetry", () => {
+  it("backs off exponentially by receive count, capped", () => {
+    expect([1, 2, 3].map((count) => decideRetry(count, policy))).toEqual([
+      { kind: "retry", delaySeconds: 2 },
+      { kind: "retry", delaySeconds: 4 },
+      { kind: "retry", delaySeconds: 5 },
+    ]);
+  });
+
+  it("gives up on the last attempt the queue allows, and after it", () => {
+    expect(decideRetry(4, policy)).toEqual({ kind: "give-up" });
+    expect(decideRetry(9, policy)).toEqual({ kind: "give-up" });
+  });
+});

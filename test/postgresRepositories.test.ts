@@ -1,0 +1,125 @@
+import type { UploadOutcome } from "@pipeline/core";
+import { createPool, type Sql } from "@pipeline/functions";
+import { PostgresBatchRepository } from "@pipeline/functions/adapters/postgres/PostgresBatchRepository";
+import { PostgresUploadRepository } from "@pipeline/functions/adapters/postgres/PostgresUploadRepository";
+import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local/postgres/startWebSocketProxy";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchState, seedBatch } from "./support/seedBatch.js";
+import { createTestDatabase, type TestDatabase } from "./support/testDatabase.js";
+
+/** Counts the statements a repository sends, to hold the counting cost to its promise. */
+class CountingSql implements Sql {
+  statements = 0;
+  constructor(private readonly inner: Sql) {}
+  query<R extends Record<string, unknown>>(text: string, values?: unknown[]) {
+    this.statements++;
+    return this.inner.query<R>(text, values);
+  }
+}
+
+describe("Postgres repositories on real Postgres through the Neon driver", () => {
+  let database: TestDatabase;
+  let proxy: WebSocketProxy;
+  let pool: ReturnType<typeof createPool>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    proxy = await startWebSocketProxy();
+    pool = createPool({ connectionString: database.url, localWebSocketProxy: proxy.address, max: 20 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  async function startedBatch(uploads: number): Promise<{ batchId: string; uploadIds: string[] }> {
+    const batchId = await seedBatch(pool, { userId: "repo-user", uploads });
+    await new PostgresBatchRepository(pool).startFanOut(batchId);
+    const { rows } = await pool.query<{ id: string }>("SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id", [batchId]);
+    return { batchId, uploadIds: rows.map((row) => row.id) };
+  }
+
+  const completed = (uploadId: string): UploadOutcome => ({
+    uploadId,
+    status: "completed",
+    result: { description: "d", thumbnailPath: null, metadata: { k: 1 }, embedding: [0.5, 0.25] },
+  });
+
+  it("counts each upload once when 16 writers race to record overlapping outcomes", async () => {
+    // Prepare
+    const { batchId, uploadIds } = await startedBatch(200);
+    const repository = new PostgresUploadRepository(pool);
+    const writers = Array.from({ length: 16 }, (_, writer) =>
+      // Each writer holds an overlapping, differently ordered slice of the batch.
+      uploadIds.filter((_, index) => (index + writer) % 3 !== 0).sort(() => (writer % 2 === 0 ? 1 : -1)),
+    );
+
+    // Act
+    const results = await Promise.all(writers.map((ids) => repository.recordOutcomes(batchId, ids.map(completed))));
+
+    // Assess
+    expect(results.reduce((sum, result) => sum + result.counted, 0)).toBe(200);
+    const state = await batchState(pool, batchId);
+    expect(state).toMatchObject({ processed: 200, successful: 200 });
+    expect(state.actual.completed).toBe(200);
+  });
+
+  it("stores the results with the terminal state, and a failure with its reason", async () => {
+    const { batchId, uploadIds } = await startedBatch(2);
+    const [ok, bad] = uploadIds as [string, string];
+
+    await new PostgresUploadRepository(pool).recordOutcomes(batchId, [completed(ok), { uploadId: bad, status: "failed", error: "corrupt file" }]);
+
+    const { rows } = await pool.query<Record<string, unknown>>(
+      "SELECT id, processing_status, description, metadata, embedding, error_message FROM uploads WHERE batch_id = $1",
+      [batchId],
+    );
+    expect(rows.find((row) => row.id === ok)).toMatchObject({ processing_status: "completed", description: "d", metadata: { k: 1 }, embedding: [0.5, 0.25], error_message: null });
+    expect(rows.find((row) => row.id === bad)).toMatchObject({ processing_status: "failed", error_message: "corrupt file", description: null });
+    expect(await batchState(pool, batchId)).toMatchObject({ processed: 2, successful: 1, failed: 1 });
+  });
+
+  it("ignores outcomes for uploads of another batch", async () => {
+    const first = await startedBatch(1);
+    const second = await startedBatch(1);
+
+    const { counted } = await new PostgresUploadRepository(pool).recordOutcomes(first.batchId, second.uploadIds.map(completed));
+
+    expect(counted).toBe(0);
+    expect((await batchState(pool, second.batchId)).processed).toBe(0);
+  });
+
+  it("refuses counters that break invariant I2 at the database", async () => {
+    const { batchId } = await startedBatch(1);
+
+    await expect(pool.query("UPDATE upload_batches SET processed_uploads = 1 WHERE id = $1", [batchId])).rejects.toThrow(/upload_batches_processed_is_sum/);
+    await expect(
+      pool.query("UPDATE upload_batches SET processed_uploads = 2, successful_uploads = 2 WHERE id = $1", [batchId]),
+    ).rejects.toThrow(/upload_batches_processed_within_total/);
+    await expect(pool.query("UPDATE upload_batches SET status = 'completed' WHERE id = $1", [batchId])).rejects.toThrow(/upload_batches_final_only_when_done/);
+  });
+
+  it("claims and records a whole invocation in two statements, whatever its size", async () => {
+    const { batchId, uploadIds } = await startedBatch(10);
+    const sql = new CountingSql(pool);
+    const repository = new PostgresUploadRepository(sql);
+
+    const claims = await repository.claim(uploadIds.map((uploadId) => ({ batchId, uploadId })));
+    await repository.recordOutcomes(batchId, uploadIds.map(completed));
+
+    expect(claims.every((claim) => claim.kind === "claimed")).toBe(true);
+    expect(sql.statements).toBe(2);
+  });
+
+  it("finalizes a batch in exactly one of many concurrent progress advances", async () => {
+    const { batchId, uploadIds } = await startedBatch(3);
+    await new PostgresUploadRepository(pool).recordOutcomes(batchId, uploadIds.map(completed));
+    const batches = new PostgresBatchRepository(pool);
+
+    const advances = (await Promise.all(Array.from({ length: 12 }, () => batches.advanceProgress([batchId])))).flat();
+
+    expect(advances.filter((advance) => advance.finalizedNow)).toHaveLength(1);
+    expect(advances.map((advance) => advance.snapshot.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+});
