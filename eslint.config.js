@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // SST's documented way to load its generated platform types.
+    files: ["sst.config.ts"],
+    rules: { "@typescript-eslint/triple-slash-reference": "off" },
+  },
+  {
     // The domain stays pure: no SDKs, drivers or infrastructure in packages/core.
     files: ["packages/core/**/*.ts"],
     rules: {

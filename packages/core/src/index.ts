@@ -1,7 +1,7 @@
 export * from "./batch/batchStatus.js";
 export type { BatchSnapshot } from "./batch/BatchSnapshot.js";
 export * from "./upload/uploadStatus.js";
-export type { ProcessingResult, UploadChange, UploadOutcome, UploadToProcess } from "./upload/types.js";
+export { UPLOAD_STAGES, type ProcessingResult, type StoredResults, type UploadChange, type UploadOutcome, type UploadStage, type UploadToProcess } from "./upload/types.js";
 export { BadMessageError, PermanentProcessingError, ProcessingTimeoutError, errorMessage } from "./errors.js";
 export * from "./messages/schemas.js";
 export { parseMessage, type ParseResult } from "./messages/parseMessage.js";
@@ -11,7 +11,8 @@ export type { UploadClaim, UploadRef, UploadRepository } from "./ports/UploadRep
 export type { Connection, ConnectionRepository } from "./ports/ConnectionRepository.js";
 export type { BatchQueue, ProgressQueue, UploadQueue } from "./ports/queues.js";
 export type { ConnectionNotifier, PushResult } from "./ports/ConnectionNotifier.js";
-export type { UploadProcessor } from "./ports/UploadProcessor.js";
+export type { ProcessingContext, UploadProcessor } from "./ports/UploadProcessor.js";
+export type { StageResults, StageStore } from "./ports/StageStore.js";
 export * from "./progress/serverMessages.js";
 export { coalesceChanges } from "./progress/coalesceChanges.js";
 export { finalizeProgress, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";

@@ -9,7 +9,7 @@ import { PostgresBatchRepository } from "./adapters/postgres/PostgresBatchReposi
 import { PostgresConnectionRepository } from "./adapters/postgres/PostgresConnectionRepository.js";
 import { PostgresUploadRepository } from "./adapters/postgres/PostgresUploadRepository.js";
 import type { Sql } from "./adapters/postgres/Sql.js";
-import { DeterministicUploadProcessor } from "./adapters/processing/DeterministicUploadProcessor.js";
+import { SimulatedUploadProcessor } from "./adapters/processing/SimulatedUploadProcessor.js";
 import { SqsDeadLetterQueue } from "./adapters/sqs/SqsDeadLetterQueue.js";
 import { SqsJsonQueue } from "./adapters/sqs/SqsJsonQueue.js";
 import { SqsMessageVisibility } from "./adapters/sqs/SqsMessageVisibility.js";
@@ -79,7 +79,7 @@ export function buildWorkerDeps(
   };
   return {
     uploads: new PostgresUploadRepository(infra.sql),
-    processor: new DeterministicUploadProcessor({ latencyMillis: config.PROCESSOR_LATENCY_MS }),
+    processor: new SimulatedUploadProcessor({ latencyMillis: config.PROCESSOR_LATENCY_MS }),
     progress: new SqsJsonQueue<ProgressMessage>(infra.sqs, config.PROGRESS_QUEUE_URL),
     logger: infra.logger ?? createLogger("worker"),
     retry,

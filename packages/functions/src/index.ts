@@ -5,4 +5,4 @@ export { buildFanoutDeps, buildFinalizerDeps, buildWorkerDeps, type FanoutDeps, 
 export { readFanoutConfig, readFinalizerConfig, readWorkerConfig, ConfigurationError, type FanoutConfig, type FinalizerConfig, type WorkerConfig } from "./config.js";
 export { createPool } from "./adapters/postgres/createPool.js";
 export type { Sql } from "./adapters/postgres/Sql.js";
-export { DeterministicUploadProcessor } from "./adapters/processing/DeterministicUploadProcessor.js";
+export { SimulatedUploadProcessor } from "./adapters/processing/SimulatedUploadProcessor.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UPLOAD_STAGES } from "../upload/types.js";
 import { UPLOAD_STATUSES } from "../upload/uploadStatus.js";
 
 /** Body of a batches-queue message. `cursor` is set only on a fan-out's own follow-up message. */
@@ -26,6 +27,7 @@ export const progressMessageSchema = z.object({
         uploadId: z.uuid(),
         status: z.enum(UPLOAD_STATUSES),
         error: z.string().max(2000).optional(),
+        stage: z.enum(UPLOAD_STAGES).optional(),
       }),
     )
     .max(MAX_CHANGES_PER_PROGRESS_MESSAGE),

@@ -8,6 +8,7 @@ import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import { withDeadline } from "../support/withDeadline.js";
 import type { UploadChange, UploadOutcome, UploadToProcess } from "../upload/types.js";
 import { decideRetry, type RetryPolicy } from "./retryPolicy.js";
+import { StageReportBuffer } from "./StageReportBuffer.js";
 import type { Verdict } from "./Verdict.js";
 
 export interface UploadWork {
@@ -30,6 +31,8 @@ export interface ProcessUploadsOptions {
   processingBudgetMillis: number;
   /** Uploads processed at once within this invocation. */
   concurrency: number;
+  /** At most one stage report per batch per this interval. */
+  stageReportIntervalMillis?: number;
 }
 
 /** Retrying a message whose commit or progress report failed: soon, the work is already done. */
@@ -95,12 +98,15 @@ export async function processUploads(
   }
 
   const startedAt = Date.now();
+  const stages = new StageReportBuffer(deps.progress, options.stageReportIntervalMillis ?? 1000, logger);
   await mapWithConcurrency(toProcess, options.concurrency, async ({ work, upload }) => {
     const ids = { batchId: upload.batchId, uploadId: upload.id };
     const entry = batchEntry(upload.batchId);
     try {
       const remaining = options.processingBudgetMillis - (Date.now() - startedAt);
-      const result = await withDeadline(remaining, (signal) => deps.processor.process(upload, signal));
+      const result = await withDeadline(remaining, (signal) =>
+        deps.processor.process(upload, { signal, reportStage: (stage) => stages.report(upload.batchId, upload.id, stage) }),
+      );
       entry.outcomes.push({ uploadId: upload.id, status: "completed", result });
       verdicts.set(work.messageId, { kind: "done" });
     } catch (error) {
@@ -123,6 +129,8 @@ export async function processUploads(
       }
     }
   });
+
+  await stages.close();
 
   await Promise.all(
     [...byBatch].map(async ([batchId, entry]) => {

@@ -24,12 +24,14 @@ const CLAIM = `
      WHERE u.id = locked.id AND b.id = u.batch_id AND b.status = 'processing'
        AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
     RETURNING u.id, u.batch_id, u.user_id, u.filename, u.file_path, u.file_type, u.file_size,
-              u.mime_type, u.attempts
+              u.mime_type, u.attempts, u.thumbnail_path, u.metadata, u.description,
+              u.embedding IS NOT NULL AS has_embedding
   )
   SELECT DISTINCT ON (req.upload_id, req.batch_id)
          req.upload_id, req.batch_id, u.batch_id AS actual_batch_id, u.processing_status,
          rb.status AS batch_status, c.id IS NOT NULL AS claimed, c.user_id, c.filename, c.file_path,
-         c.file_type, c.file_size, c.mime_type, c.attempts
+         c.file_type, c.file_size, c.mime_type, c.attempts, c.thumbnail_path, c.metadata,
+         c.description, c.has_embedding
     FROM req
     LEFT JOIN uploads u ON u.id = req.upload_id
     LEFT JOIN upload_batches rb ON rb.id = req.batch_id
@@ -89,6 +91,10 @@ interface ClaimRow extends Record<string, unknown> {
   file_size: string | number | null;
   mime_type: string | null;
   attempts: number | null;
+  thumbnail_path: string | null;
+  metadata: Record<string, unknown> | null;
+  description: string | null;
+  has_embedding: boolean | null;
 }
 
 export class PostgresUploadRepository implements UploadRepository {
@@ -139,6 +145,13 @@ function toClaim(row: ClaimRow): UploadClaim {
         fileSize: row.file_size === null ? null : Number(row.file_size),
         mimeType: row.mime_type,
         attempts: row.attempts ?? 1,
+        stored: {
+          thumbnailPath: row.thumbnail_path,
+          // The column defaults to {}: an empty object means no metadata stage has run.
+          metadata: row.metadata && Object.keys(row.metadata).length > 0 ? row.metadata : null,
+          description: row.description,
+          hasEmbedding: row.has_embedding ?? false,
+        },
       },
     };
   }

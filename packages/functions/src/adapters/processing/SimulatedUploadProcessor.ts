@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import type { ProcessingContext, ProcessingResult, UploadProcessor, UploadToProcess } from "@pipeline/core";
+
+export const SIMULATED_EMBEDDING_DIMENSIONS = 16;
+
+export interface SimulatedProcessorOptions {
+  /** Simulated work per upload, for benchmarks. */
+  latencyMillis?: number;
+}
+
+/**
+ * Stands in for the whole media and AI step where no files exist (benchmarks, pipeline tests):
+ * waits a fixed simulated latency, then returns a labelled description built from the upload's
+ * row and a small vector derived from its identity. Same input, same output.
+ */
+export class SimulatedUploadProcessor implements UploadProcessor {
+  constructor(private readonly options: SimulatedProcessorOptions = {}) {}
+
+  async process(upload: UploadToProcess, { signal }: ProcessingContext): Promise<ProcessingResult> {
+    const latency = this.options.latencyMillis ?? 0;
+    if (latency > 0) await sleep(latency, signal);
+    const digest = createHash("sha256").update(`${upload.filePath}\n${upload.filename}\n${upload.fileSize ?? ""}`).digest();
+    const embedding = Array.from({ length: SIMULATED_EMBEDDING_DIMENSIONS }, (_, index) => (digest[index] ?? 0) / 255);
+    const kind = upload.mimeType ?? upload.fileType ?? "file";
+    return {
+      description: `[simulated] ${kind} "${upload.filename}"${upload.fileSize === null ? "" : `, ${upload.fileSize} bytes`}`,
+      thumbnailPath: null,
+      metadata: { processor: "simulated", mimeType: upload.mimeType, fileSize: upload.fileSize },
+      embedding,
+    };
+  }
+}
+
+function sleep(millis: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, millis);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }, { once: true });
+  });
+}
