@@ -17,6 +17,22 @@ export default tseslint.config(
     rules: { "@typescript-eslint/triple-slash-reference": "off" },
   },
   {
+    // The dashboard ships to browsers: nothing from Node or the server side, and only types from the
+    // domain (its values would pull zod and the rest of the package into the bundle).
+    files: ["packages/web/src/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "@pipeline/*", "!@pipeline/core"], message: "the dashboard runs in a browser: talk to the server over HTTP and the WebSocket." },
+            { group: ["@pipeline/core"], allowTypeImports: true, message: "the dashboard takes only types from @pipeline/core." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The domain stays pure: no SDKs, drivers or infrastructure in packages/core.
     files: ["packages/core/**/*.ts"],
     rules: {
@@ -29,5 +45,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Executables run by Node directly.
+    files: ["packages/*/bin/**/*.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
 );

@@ -2,16 +2,25 @@
 
 export default $config({
   app(input) {
+    // Production keeps its queues, bucket and logs when removed, and refuses `sst remove` outright.
+    const production = input?.stage === "prod" || input?.stage === "production";
     return {
       name: "media-batch-pipeline",
       home: "aws",
-      removal: input?.stage === "production" ? "retain" : "remove",
-      protect: input?.stage === "production",
+      removal: production ? "retain" : "remove",
+      protect: production,
     };
   },
   // SST rejects top-level imports here: the stacks are loaded inside run().
   async run() {
-    const { pipeline } = await import("./stacks/pipeline");
-    return pipeline();
+    const stacks = await import("./stacks/index");
+    const secrets = stacks.secrets();
+    const storage = stacks.storage();
+    const queues = stacks.queues();
+    const webSocket = stacks.webSocketApi();
+    stacks.webSocketRoutes(webSocket, secrets);
+    stacks.subscribers({ queues, storage, secrets, webSocket });
+    stacks.reconciler({ queues, secrets, webSocket });
+    return stacks.outputs({ queues, storage, webSocket });
   },
 });

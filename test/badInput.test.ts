@@ -64,6 +64,7 @@ describe("messages that can never succeed go to the dead-letter queue with their
     expect(letter.reason).toMatch(reason);
     expect(letter.body).toBe(body());
     expect(letter.sourceQueue).toBe("uploads");
+    expect(pipeline.metrics.counts.get("DeadLetters")).toBeGreaterThan(0);
     expect(pipeline.logger.lines.filter((line) => line.level === "error").map((line) => line.message).join("\n")).toMatch(reason.source.replace("^", ""));
     expect(await batchState(pipeline.sql, batchId)).toEqual(before);
     expect(await pipeline.drain("progress")).toHaveLength(0);

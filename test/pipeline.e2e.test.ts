@@ -42,5 +42,12 @@ describe("a batch through fan-out, worker and finalizer on real engines", () => 
     expect(pushes.length).toBeLessThan(1000 / 5);
     const versions = pushes.map((push) => push.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    // What operators graph: every upload counted once, one finalization, its latency, the pushes.
+    expect(pipeline.metrics.counts.get("UploadsCompleted")).toBe(1000);
+    expect(pipeline.metrics.counts.get("UploadsFailed") ?? 0).toBe(0);
+    expect(pipeline.metrics.counts.get("BatchesFinalized")).toBe(1);
+    expect(pipeline.metrics.durations.get("FinalizationLatency")).toHaveLength(1);
+    expect(pipeline.metrics.counts.get("PushesSent")).toBe(pushes.length);
+    expect(pipeline.metrics.publishes).toBeGreaterThan(0);
   });
 });

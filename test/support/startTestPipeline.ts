@@ -8,7 +8,10 @@ import { wiring as deployedWiring, type QueueName, type Wiring } from "@pipeline
 import { startFauxqs } from "fauxqs";
 import { RecordingConnections } from "./RecordingConnections.js";
 import { RecordingLogger } from "./RecordingLogger.js";
+import { RecordingMetrics } from "./RecordingMetrics.js";
 import { createTestDatabase } from "./testDatabase.js";
+
+export const TEST_AUTH_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
 export interface TestPipelineOptions {
   /** Adjusts a copy of the deployed wiring, e.g. shorter timeouts and backoff for a test. */
@@ -20,6 +23,7 @@ export interface TestPipeline extends Pipeline {
   queues: StackQueues;
   wiring: Wiring;
   logger: RecordingLogger;
+  metrics: RecordingMetrics;
   connections: RecordingConnections;
   /** Receives (and deletes) every message now in a queue, for inspection. */
   drain(queue: QueueName | `${QueueName}-dlq`): Promise<Message[]>;
@@ -39,6 +43,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
   const connections = new RecordingConnections();
   const management = await startManagementServer(connections);
   const logger = new RecordingLogger();
+  const metrics = new RecordingMetrics();
   const sqsEndpoint = `http://127.0.0.1:${engine.port}`;
   const admin = localSqsClient(sqsEndpoint);
   const queues = await createQueues(admin, wiring);
@@ -51,6 +56,8 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
     managementEndpoint: management.endpoint,
     wiring,
     logger,
+    metrics,
+    authSecret: TEST_AUTH_SECRET,
     ...(options.processor ? { processor: options.processor } : {}),
   });
 
@@ -62,6 +69,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
     queues,
     wiring,
     logger,
+    metrics,
     connections,
     async drain(queue) {
       const url = queueUrl(queue);

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_UPLOAD_BYTES } from "@pipeline/media";
 import { z } from "zod";
 
 const url = z.url();
@@ -19,13 +20,39 @@ const fanoutSchema = z.object({
   PROGRESS_QUEUE_URL: url,
 });
 
-const workerSchema = z.object({
+const workerShape = {
   ...common,
   UPLOADS_QUEUE_URL: url,
   UPLOADS_DLQ_URL: url,
   PROGRESS_QUEUE_URL: url,
+  /** Latency of the simulated processor, for benchmarks. */
   PROCESSOR_LATENCY_MS: z.coerce.number().int().min(0).default(0),
-});
+  /** Endpoint override for a local S3 engine (path-style, local credentials); unset on AWS. */
+  S3_ENDPOINT: url.optional(),
+  /** An Ollama-compatible server; unset means the built-in deterministic AI. */
+  AI_BASE_URL: url.optional(),
+  AI_VISION_MODEL: z.string().min(1).default("llava"),
+  /** mxbai-embed-large answers with 1024 floats. */
+  AI_EMBEDDING_MODEL: z.string().min(1).default("mxbai-embed-large"),
+  /** Per AI request; retries come on top, within the invocation's time. */
+  AI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Larger uploads fail permanently. */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+};
+
+const workerSchema = z.preprocess(
+  (env) => (typeof env === "object" && env !== null ? { ...env, UPLOAD_PROCESSOR: (env as Record<string, unknown>).UPLOAD_PROCESSOR ?? "media" } : env),
+  z.discriminatedUnion(
+    "UPLOAD_PROCESSOR",
+    [
+      /** The real media and AI step: reads uploads from MEDIA_BUCKET and writes thumbnails there. */
+      z.object({ ...workerShape, UPLOAD_PROCESSOR: z.literal("media"), MEDIA_BUCKET: z.string({ error: "MEDIA_BUCKET is required when UPLOAD_PROCESSOR is media" }).min(1) }),
+      /** Fixed latency and no files: benchmarks and pipeline tests. */
+      z.object({ ...workerShape, UPLOAD_PROCESSOR: z.literal("simulated"), MEDIA_BUCKET: z.string().optional() }),
+    ],
+    { error: "UPLOAD_PROCESSOR must be media or simulated" },
+  ),
+);
 
 const finalizerSchema = z.object({
   ...common,
@@ -35,9 +62,33 @@ const finalizerSchema = z.object({
   WS_MANAGEMENT_ENDPOINT: url,
 });
 
+const webSocketSchema = z.object({
+  ...common,
+  /** HS256 key for client tokens; at least 32 characters. */
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters"),
+  WS_MANAGEMENT_ENDPOINT: url,
+});
+
+const reconcilerSchema = z.object({
+  ...common,
+  BATCHES_QUEUE_URL: url,
+  BATCHES_DLQ_URL: url,
+  UPLOADS_QUEUE_URL: url,
+  UPLOADS_DLQ_URL: url,
+  PROGRESS_QUEUE_URL: url,
+  PROGRESS_DLQ_URL: url,
+  WS_MANAGEMENT_ENDPOINT: url,
+  /** An unfinished upload or a pending batch untouched this long has lost its message (> the uploads visibility timeout). */
+  RECONCILE_LOST_AFTER_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
+  /** A processing batch without progress this long is reported stalled. */
+  RECONCILE_STALLED_AFTER_SECONDS: z.coerce.number().int().min(1).default(30 * 60),
+});
+
 export type FanoutConfig = z.infer<typeof fanoutSchema>;
 export type WorkerConfig = z.infer<typeof workerSchema>;
 export type FinalizerConfig = z.infer<typeof finalizerSchema>;
+export type WebSocketConfig = z.infer<typeof webSocketSchema>;
+export type ReconcilerConfig = z.infer<typeof reconcilerSchema>;
 
 /** Thrown at cold start when the environment is incomplete: the message names every missing setting. */
 export class ConfigurationError extends Error {
@@ -56,3 +107,5 @@ function read<S extends z.ZodType>(name: string, schema: S, env: Record<string, 
 export const readFanoutConfig = (env: Record<string, string | undefined> = process.env) => read("fan-out", fanoutSchema, env);
 export const readWorkerConfig = (env: Record<string, string | undefined> = process.env) => read("worker", workerSchema, env);
 export const readFinalizerConfig = (env: Record<string, string | undefined> = process.env) => read("finalizer", finalizerSchema, env);
+export const readWebSocketConfig = (env: Record<string, string | undefined> = process.env) => read("websocket", webSocketSchema, env);
+export const readReconcilerConfig = (env: Record<string, string | undefined> = process.env) => read("reconciler", reconcilerSchema, env);

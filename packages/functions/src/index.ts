@@ -1,8 +1,48 @@
 export { createFanoutHandler } from "./queues/fanout.js";
 export { createWorkerHandler } from "./queues/worker.js";
 export { createFinalizerHandler } from "./queues/finalizer.js";
-export { buildFanoutDeps, buildFinalizerDeps, buildWorkerDeps, type FanoutDeps, type FinalizerDeps, type HandlerLogger, type Infrastructure, type WorkerDeps } from "./container.js";
-export { readFanoutConfig, readFinalizerConfig, readWorkerConfig, ConfigurationError, type FanoutConfig, type FinalizerConfig, type WorkerConfig } from "./config.js";
+export { createConnectHandler } from "./ws/connect.js";
+export { createDisconnectHandler } from "./ws/disconnect.js";
+export { createMessageHandler } from "./ws/message.js";
+export {
+  buildFanoutDeps,
+  buildFinalizerDeps,
+  buildWebSocketDeps,
+  buildWorkerDeps,
+  type FanoutDeps,
+  type FinalizerDeps,
+  type HandlerLogger,
+  type Infrastructure,
+  type WebSocketDeps,
+  type WorkerDeps,
+} from "./container.js";
+export {
+  ConfigurationError,
+  readFanoutConfig,
+  readFinalizerConfig,
+  readWebSocketConfig,
+  readWorkerConfig,
+  type FanoutConfig,
+  type FinalizerConfig,
+  type WebSocketConfig,
+  type WorkerConfig,
+} from "./config.js";
+export { issueToken } from "./adapters/auth/issueToken.js";
 export { createPool } from "./adapters/postgres/createPool.js";
 export type { Sql } from "./adapters/postgres/Sql.js";
 export { SimulatedUploadProcessor } from "./adapters/processing/SimulatedUploadProcessor.js";
+export { PostgresBatchReader } from "./adapters/postgres/PostgresBatchReader.js";
+export { PostgresBatchRepository } from "./adapters/postgres/PostgresBatchRepository.js";
+export { JwtTokenVerifier } from "./adapters/auth/JwtTokenVerifier.js";
+export { SqsJsonQueue } from "./adapters/sqs/SqsJsonQueue.js";
+export { createReconcileHandler, summarize, type ReconcileSummary } from "./scheduled/reconcile.js";
+export { buildReconcilerDeps, type ReconcilerDeps, type ReconcilerSettings } from "./container.js";
+export { readReconcilerConfig, type ReconcilerConfig } from "./config.js";
+export { PostgresBatchControls } from "./adapters/postgres/PostgresBatchControls.js";
+export { PostgresBatchMaintenance } from "./adapters/postgres/PostgresBatchMaintenance.js";
+export { SqsDeadLetters, type QueuePair } from "./adapters/sqs/SqsDeadLetters.js";
+export { SqsUploadQueue } from "./adapters/sqs/SqsUploadQueue.js";
+export { ApiGatewayConnectionNotifier } from "./adapters/apigateway/ApiGatewayConnectionNotifier.js";
+export { PostgresConnectionRepository } from "./adapters/postgres/PostgresConnectionRepository.js";
+export type { Database } from "./adapters/postgres/Sql.js";
+export { createMetrics, type PublishingMetrics } from "./metrics.js";

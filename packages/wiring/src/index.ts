@@ -1,3 +1,3 @@
 export { wiring } from "./wiring.js";
-export type { Wiring, QueueName, QueueWiring, FunctionName, QueueFunctionWiring, RetryBackoff } from "./types.js";
+export type { Wiring, QueueName, QueueWiring, FunctionName, QueueFunctionWiring, RetryBackoff, WebSocketRoute, WebSocketWiring } from "./types.js";
 export { deadLetterQueueName } from "./names.js";

@@ -22,6 +22,27 @@ export interface QueueFunctionWiring {
   memoryMb: number;
 }
 
+export type WebSocketRoute = "$connect" | "$disconnect" | "$default" | "subscribe";
+
+export interface WebSocketWiring {
+  /** Route key to `file.export`; client routes are selected by `$request.body.action`. */
+  routes: Record<WebSocketRoute, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** API Gateway's limits, enforced by the local gateway too. */
+  limits: { idleTimeoutSeconds: number; maxConnectionSeconds: number; maxMessageBytes: number; maxFrameBytes: number };
+}
+
+/** A function run on a schedule rather than by a queue. */
+export interface ScheduledFunctionWiring {
+  /** `file.export` relative to the repository root, as SST expects. */
+  handler: string;
+  intervalMinutes: number;
+  /** Below the interval, so one run ends before the next starts. */
+  timeoutSeconds: number;
+  memoryMb: number;
+}
+
 export interface RetryBackoff {
   baseSeconds: number;
   maxSeconds: number;
@@ -30,6 +51,9 @@ export interface RetryBackoff {
 export interface Wiring {
   queues: Record<QueueName, QueueWiring>;
   functions: Record<FunctionName, QueueFunctionWiring>;
+  webSocket: WebSocketWiring;
+  /** Repairs what crashes and lost messages leave behind. */
+  reconciler: ScheduledFunctionWiring;
   /** Delay before a retryable upload failure is seen again: base * 2^(attempt-1), capped. */
   uploadRetryBackoff: RetryBackoff;
   fanout: {

@@ -42,6 +42,23 @@ export const wiring: Wiring = {
       memoryMb: 512,
     },
   },
+  webSocket: {
+    routes: {
+      $connect: "packages/functions/src/ws/connect.handler",
+      $disconnect: "packages/functions/src/ws/disconnect.handler",
+      $default: "packages/functions/src/ws/message.handler",
+      subscribe: "packages/functions/src/ws/message.handler",
+    },
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    limits: { idleTimeoutSeconds: 10 * 60, maxConnectionSeconds: 2 * 60 * 60, maxMessageBytes: 128 * 1024, maxFrameBytes: 32 * 1024 },
+  },
+  reconciler: {
+    handler: "packages/functions/src/scheduled/reconcile.handler",
+    intervalMinutes: 5,
+    timeoutSeconds: 120,
+    memoryMb: 512,
+  },
   uploadRetryBackoff: { baseSeconds: 2, maxSeconds: 120 },
   fanout: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },
 };

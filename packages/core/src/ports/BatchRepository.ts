@@ -11,8 +11,10 @@ export type FanOutStart =
 
 export interface ProgressAdvance {
   snapshot: BatchSnapshot;
-  /** True only for the one call that moved the batch to its final state. */
+  /** True only for the one call that moved the batch to its final state (completed, or failed past its tolerance). */
   finalizedNow: boolean;
+  /** With `finalizedNow`: when the batch last changed before (its last upload's commit), and when it started. */
+  finalization?: { lastChangeAt: Date; startedAt: Date | null };
 }
 
 export interface BatchRepository {
@@ -26,4 +28,6 @@ export interface BatchRepository {
    * one statement. Unknown ids are left out of the result.
    */
   advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
+  /** Ids of pending and processing batches after `after`, in key order. */
+  unfinishedBatchIds(after: string | null, limit: number): Promise<string[]>;
 }

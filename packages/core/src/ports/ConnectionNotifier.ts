@@ -5,4 +5,6 @@ export type PushResult = "sent" | "gone";
 /** Pushes a message to one WebSocket connection. `gone` means the connection no longer exists. */
 export interface ConnectionNotifier {
   push(connectionId: string, message: ServerMessage): Promise<PushResult>;
+  /** Whether the connection is still open (GET @connections/{id}). */
+  exists(connectionId: string): Promise<boolean>;
 }

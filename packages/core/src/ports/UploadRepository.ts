@@ -24,7 +24,7 @@ export interface UploadRepository {
   claim(refs: readonly UploadRef[]): Promise<UploadClaim[]>;
   /**
    * Moves uploads to their terminal state and adds them to the batch's counters in one statement,
-   * only for uploads that were not terminal before. Returns how many were counted now.
+   * only for uploads that were not terminal before. Returns how many were counted now, by outcome.
    */
-  recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number }>;
+  recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number; completed: number; failed: number }>;
 }

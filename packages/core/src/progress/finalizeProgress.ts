@@ -4,15 +4,20 @@ import type { BatchRepository } from "../ports/BatchRepository.js";
 import type { ConnectionNotifier } from "../ports/ConnectionNotifier.js";
 import type { Connection, ConnectionRepository } from "../ports/ConnectionRepository.js";
 import type { Logger } from "../ports/Logger.js";
+import type { Metrics } from "../ports/Metrics.js";
+import type { PushSequencer } from "../ports/PushSequencer.js";
+import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import { coalesceChanges } from "./coalesceChanges.js";
-import { progressPush } from "./serverMessages.js";
+import { progressPush, uploadProgressPush, type ServerMessage } from "./serverMessages.js";
 
 export interface FinalizeProgressDeps {
   batches: BatchRepository;
+  sequencer: PushSequencer;
   connections: ConnectionRepository;
   notifier: ConnectionNotifier;
   logger: Logger;
+  metrics?: Metrics;
 }
 
 export interface FinalizeProgressOptions {
@@ -39,20 +44,37 @@ export async function finalizeProgress(
   messages: readonly ProgressMessage[],
   options: FinalizeProgressOptions,
 ): Promise<FinalizeProgressResult> {
-  const { logger } = deps;
   const changesByBatch = coalesceChanges(messages);
   const batchIds = [...changesByBatch.keys()];
   const result: FinalizeProgressResult = { finalized: [], unknownBatches: [], pushesSent: 0, connectionsGone: 0, pushesFailed: 0 };
   if (batchIds.length === 0) return result;
+  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, options, result));
+  deps.metrics?.count("PushesSent", result.pushesSent);
+  deps.metrics?.count("ConnectionsGone", result.connectionsGone);
+  deps.metrics?.count("PushesFailed", result.pushesFailed);
+  return result;
+}
+
+async function advanceAndPush(
+  deps: FinalizeProgressDeps,
+  changesByBatch: Map<string, UploadChange[]>,
+  options: FinalizeProgressOptions,
+  result: FinalizeProgressResult,
+): Promise<void> {
+  const { logger } = deps;
+  const batchIds = [...changesByBatch.keys()];
 
   const advances = await deps.batches.advanceProgress(batchIds);
   const known = new Set(advances.map((advance) => advance.snapshot.id));
   result.unknownBatches = batchIds.filter((id) => !known.has(id));
   for (const batchId of result.unknownBatches) logger.warn("progress for an unknown batch dropped", { batchId });
 
-  for (const { snapshot, finalizedNow } of advances) {
+  const now = Date.now();
+  for (const { snapshot, finalizedNow, finalization } of advances) {
     if (!finalizedNow) continue;
     result.finalized.push(snapshot.id);
+    deps.metrics?.count("BatchesFinalized");
+    if (finalization) deps.metrics?.milliseconds("FinalizationLatency", Math.max(0, now - finalization.lastChangeAt.getTime()));
     logger.info("batch finalized", {
       batchId: snapshot.id,
       status: snapshot.status,
@@ -73,25 +95,35 @@ export async function finalizeProgress(
 
   const deliveries = advances.flatMap(({ snapshot }) => {
     const final = snapshot.status !== "processing" && snapshot.status !== "pending";
-    const push = progressPush(snapshot, changesByBatch.get(snapshot.id) ?? [], final);
-    return (connectionsByUser.get(snapshot.userId) ?? []).map((connection) => ({ connection, push }));
+    const changes = changesByBatch.get(snapshot.id) ?? [];
+    const pushes: ServerMessage[] = [progressPush(snapshot, changes.filter((change) => change.stage === undefined), final)];
+    const stages = uploadProgressPush(snapshot, changes.filter((change) => change.stage !== undefined));
+    if (stages) pushes.push(stages);
+    return (connectionsByUser.get(snapshot.userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push })));
   });
 
+  const gone = new Set<string>();
   await mapWithConcurrency(deliveries, options.pushConcurrency, async ({ connection, push }) => {
+    if (gone.has(connection.connectionId)) return;
     try {
       const outcome = await deps.notifier.push(connection.connectionId, push);
       if (outcome === "sent") {
         result.pushesSent++;
         return;
       }
+      if (gone.has(connection.connectionId)) return;
+      gone.add(connection.connectionId);
       result.connectionsGone++;
       await deps.connections.remove(connection.connectionId);
-      logger.info("connection gone; removed", { batchId: push.batchId, connectionId: connection.connectionId });
+      logger.info("connection gone; removed", { batchId: pushBatchId(push), connectionId: connection.connectionId });
     } catch (error) {
       // A client that misses a push catches up from a snapshot; one bad connection must not hold up the rest.
       result.pushesFailed++;
-      logger.warn("push failed", { batchId: push.batchId, connectionId: connection.connectionId, reason: errorMessage(error) });
+      logger.warn("push failed", { batchId: pushBatchId(push), connectionId: connection.connectionId, reason: errorMessage(error) });
     }
   });
-  return result;
+}
+
+function pushBatchId(push: ServerMessage): string | undefined {
+  return "batchId" in push ? push.batchId : undefined;
 }

@@ -1,6 +1,7 @@
 import type { BatchStatus } from "../batch/batchStatus.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { UploadChange } from "../upload/types.js";
+import type { UploadStatus } from "../upload/uploadStatus.js";
 
 /** Pushes are kept well under API Gateway's 128 KB message limit; clients fetch a snapshot for more. */
 export const MAX_CHANGES_PER_PUSH = 200;
@@ -36,9 +37,34 @@ export interface ErrorFrame {
   batchId?: string;
 }
 
-export type ServerMessage = BatchProgressPush | BatchCompletedPush | ErrorFrame;
+/** Per-file stages (thumbnail, description, embedding), at the rate the finalizer runs. */
+export interface UploadProgressPush {
+  type: "upload.progress";
+  batchId: string;
+  /** The version of the batch.progress sent with it: both describe the batch at that point. */
+  version: number;
+  uploads: UploadChange[];
+}
 
-/** One push per batch per finalizer run: `batch.completed` once the batch is final, else progress. */
+export interface SnapshotUpload {
+  uploadId: string;
+  filename: string;
+  status: UploadStatus;
+  error: string | null;
+  hasThumbnail: boolean;
+}
+
+/** The answer to `subscribe`: the batch as committed, a page of uploads at a time. */
+export interface BatchSnapshotFrame extends BatchCounters {
+  type: "batch.snapshot";
+  uploads: SnapshotUpload[];
+  /** Send `{"action":"subscribe","batchId":…,"after":nextCursor}` for the next page; null on the last. */
+  nextCursor: string | null;
+}
+
+export type ServerMessage = BatchProgressPush | BatchCompletedPush | UploadProgressPush | BatchSnapshotFrame | ErrorFrame;
+
+/** The counters push of a finalizer run: `batch.completed` once the batch is final, else progress. */
 export function progressPush(snapshot: BatchSnapshot, changes: readonly UploadChange[], final: boolean): BatchProgressPush | BatchCompletedPush {
   return {
     type: final ? "batch.completed" : "batch.progress",
@@ -53,4 +79,10 @@ export function progressPush(snapshot: BatchSnapshot, changes: readonly UploadCh
     changes: changes.slice(0, MAX_CHANGES_PER_PUSH),
     changesTruncated: changes.length > MAX_CHANGES_PER_PUSH,
   };
+}
+
+/** Stage changes of a finalizer run, when there are any. */
+export function uploadProgressPush(snapshot: BatchSnapshot, stageChanges: readonly UploadChange[]): UploadProgressPush | undefined {
+  if (stageChanges.length === 0) return undefined;
+  return { type: "upload.progress", batchId: snapshot.id, version: snapshot.version, uploads: stageChanges.slice(0, MAX_CHANGES_PER_PUSH) };
 }

@@ -1,6 +1,7 @@
 import { errorMessage, PermanentProcessingError } from "../errors.js";
 import type { UploadMessage } from "../messages/schemas.js";
 import type { Logger } from "../ports/Logger.js";
+import type { Metrics } from "../ports/Metrics.js";
 import type { ProgressQueue } from "../ports/queues.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
 import type { UploadClaim, UploadRepository } from "../ports/UploadRepository.js";
@@ -20,6 +21,7 @@ export interface UploadWork {
 
 export interface ProcessUploadsDeps {
   uploads: UploadRepository;
+  metrics?: Metrics;
   processor: UploadProcessor;
   progress: ProgressQueue;
   logger: Logger;
@@ -136,8 +138,10 @@ export async function processUploads(
     [...byBatch].map(async ([batchId, entry]) => {
       try {
         if (entry.outcomes.length > 0) {
-          const { counted } = await deps.uploads.recordOutcomes(batchId, entry.outcomes);
+          const { counted, completed, failed } = await deps.uploads.recordOutcomes(batchId, entry.outcomes);
           logger.info("upload outcomes committed", { batchId, outcomes: entry.outcomes.length, counted });
+          deps.metrics?.count("UploadsCompleted", completed);
+          deps.metrics?.count("UploadsFailed", failed);
         }
         const changes = [...entry.changes, ...entry.outcomes.map(outcomeChange)];
         if (changes.length > 0) await deps.progress.send({ batchId, changes });

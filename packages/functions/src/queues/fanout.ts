@@ -38,7 +38,11 @@ export function createFanoutHandler(deps: FanoutDeps) {
         verdicts.set(record.messageId, { kind: "retry", delaySeconds: RETRY_DELAY_SECONDS, reason });
       }
     }
-    return settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger });
+    try {
+      return await settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger, metrics: deps.metrics });
+    } finally {
+      deps.metrics.publish();
+    }
   };
 }
 

@@ -30,7 +30,11 @@ export function createFinalizerHandler(deps: FinalizerDeps) {
       deps.logger.error(reason, { messages: valid.length });
       for (const { messageId } of valid) verdicts.set(messageId, { kind: "retry", delaySeconds: RETRY_DELAY_SECONDS, reason });
     }
-    return settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger });
+    try {
+      return await settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger, metrics: deps.metrics });
+    } finally {
+      deps.metrics.publish();
+    }
   };
 }
 

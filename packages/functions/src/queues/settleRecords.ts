@@ -1,5 +1,5 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Logger, Verdict } from "@pipeline/core";
+import type { Logger, Metrics, Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
 import type { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
@@ -9,6 +9,7 @@ export interface SettleDeps {
   /** When set, a retry verdict's delay is applied to the message before it is reported failed. */
   visibility?: SqsMessageVisibility;
   logger: Logger;
+  metrics: Metrics;
   sourceQueue: string;
 }
 
@@ -33,6 +34,7 @@ export async function settleRecords(
     if (verdict.kind === "dead-letter") {
       await deps.deadLetters.send({ body: record.body, reason: verdict.reason, sourceQueue: deps.sourceQueue, messageId: record.messageId });
       deps.logger.warn("message sent to the dead-letter queue", { messageId: record.messageId, reason: verdict.reason, sourceQueue: deps.sourceQueue });
+      deps.metrics.count("DeadLetters");
       return;
     }
     if (deps.visibility) {

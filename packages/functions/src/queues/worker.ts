@@ -32,7 +32,11 @@ export function createWorkerHandler(deps: WorkerDeps) {
       deps.logger.error(reason, { messages: works.length });
       for (const work of works) verdicts.set(work.messageId, { kind: "retry", delaySeconds: deps.retry.baseDelaySeconds, reason });
     }
-    return settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger });
+    try {
+      return await settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger, metrics: deps.metrics });
+    } finally {
+      deps.metrics.publish();
+    }
   };
 }
 

@@ -4,17 +4,24 @@ import type { UploadProcessor } from "@pipeline/core";
 import {
   buildFanoutDeps,
   buildFinalizerDeps,
+  buildWebSocketDeps,
   buildWorkerDeps,
+  createConnectHandler,
+  createDisconnectHandler,
   createFanoutHandler,
+  createMessageHandler,
   createFinalizerHandler,
   createPool,
   createWorkerHandler,
   readFanoutConfig,
   readFinalizerConfig,
+  readWebSocketConfig,
   readWorkerConfig,
   type HandlerLogger,
+  type PublishingMetrics,
 } from "@pipeline/functions";
-import type { FunctionName, Wiring } from "@pipeline/wiring";
+import type { FunctionName, WebSocketRoute, Wiring } from "@pipeline/wiring";
+import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
 import type { StackQueues } from "../queues/createQueues.js";
 import { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "../runner/QueueFunctionRunner.js";
 
@@ -36,18 +43,28 @@ export interface PipelineOptions {
   region?: string;
   /** One logger for all functions (tests record it); each function gets Powertools' otherwise. */
   logger?: HandlerLogger;
+  /** One metrics sink for all functions (tests record it); each function gets Powertools' otherwise. */
+  metrics?: PublishingMetrics;
   processor?: UploadProcessor;
   processorLatencyMillis?: number;
+  /** The worker's processing step; pipeline tests and benchmarks use the simulated one. */
+  uploadProcessor?: "media" | "simulated";
+  /** Where uploads are read and thumbnails written, on the local engine's S3. */
+  bucket?: string;
+  /** HS256 key of client tokens. */
+  authSecret: string;
 }
 
 export interface Pipeline {
   handlers: Record<FunctionName, SqsHandler>;
+  /** The WebSocket API's routes, for the gateway. */
+  routes: Record<WebSocketRoute, WebSocketHandler>;
   sqs: SQSClient;
   /** Starts Lambda-like pollers for every function; stop them with `stop()`. */
   startRunners(onInvocation?: (report: InvocationReport) => void): void;
-  stopRunners(): Promise<void>;
-  /** Stops the runners and closes the clients. */
-  stop(): Promise<void>;
+  stopRunners(graceMillis?: number): Promise<void>;
+  /** Stops the runners (waiting at most `graceMillis` for invocations in flight) and closes the clients. */
+  stop(graceMillis?: number): Promise<void>;
   sql: ReturnType<typeof createPool>;
 }
 
@@ -70,11 +87,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     PROGRESS_DLQ_URL: options.queues.progress.dlqUrl,
     WS_MANAGEMENT_ENDPOINT: options.managementEndpoint,
     PROCESSOR_LATENCY_MS: String(options.processorLatencyMillis ?? 0),
+    UPLOAD_PROCESSOR: options.uploadProcessor ?? "simulated",
+    // fauxqs serves S3 on the same port as SQS.
+    S3_ENDPOINT: options.sqsEndpoint,
+    MEDIA_BUCKET: options.bucket ?? "media",
+    AUTH_SECRET: options.authSecret,
   };
   const sql = createPool({ connectionString: options.databaseUrl, localWebSocketProxy: options.pgProxy, max: 40 });
   const sqs = localSqsClient(options.sqsEndpoint, region);
   const apiGateway = new ApiGatewayManagementApiClient({ region, endpoint: options.managementEndpoint, credentials: LOCAL_CREDENTIALS });
-  const infra = { sql, sqs, ...(options.logger ? { logger: options.logger } : {}) };
+  const infra = { sql, sqs, ...(options.logger ? { logger: options.logger } : {}), ...(options.metrics ? { metrics: options.metrics } : {}) };
   const { wiring } = options;
 
   const handlers: Record<FunctionName, SqsHandler> = {
@@ -82,16 +104,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     worker: createWorkerHandler(
       buildWorkerDeps(readWorkerConfig(env), infra, { wiring, ...(options.processor ? { processor: options.processor } : {}) }),
     ),
-    finalizer: createFinalizerHandler(buildFinalizerDeps(readFinalizerConfig(env), { ...infra, apiGateway })),
+    finalizer: createFinalizerHandler(buildFinalizerDeps(readFinalizerConfig(env), { ...infra, database: sql, apiGateway })),
+  };
+
+  const webSocketDeps = buildWebSocketDeps(readWebSocketConfig(env), { ...infra, apiGateway });
+  const message = createMessageHandler(webSocketDeps);
+  const routes: Record<WebSocketRoute, WebSocketHandler> = {
+    $connect: createConnectHandler(webSocketDeps),
+    $disconnect: createDisconnectHandler(webSocketDeps),
+    $default: message,
+    subscribe: message,
   };
 
   let runners: QueueFunctionRunner[] = [];
-  const stopRunners = async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
+  const stopRunners = async (graceMillis?: number) => {
+    await Promise.all(runners.map((runner) => runner.stop(graceMillis)));
     runners = [];
   };
   return {
     handlers,
+    routes,
     sqs,
     sql,
     startRunners(onInvocation) {
@@ -113,8 +145,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       for (const runner of runners) runner.start();
     },
     stopRunners,
-    async stop() {
-      await stopRunners();
+    async stop(graceMillis) {
+      await stopRunners(graceMillis);
       await sql.end();
       sqs.destroy();
       apiGateway.destroy();

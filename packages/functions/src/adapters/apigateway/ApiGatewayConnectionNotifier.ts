@@ -1,4 +1,5 @@
 import {
+  GetConnectionCommand,
   GoneException,
   LimitExceededException,
   PostToConnectionCommand,
@@ -22,6 +23,16 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
   ) {
     this.maxRetries = options.maxRetries ?? 4;
     this.retryBaseMillis = options.retryBaseMillis ?? 100;
+  }
+
+  async exists(connectionId: string): Promise<boolean> {
+    try {
+      await this.client.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      return true;
+    } catch (error) {
+      if (error instanceof GoneException || httpStatus(error) === 410) return false;
+      throw error;
+    }
   }
 
   async push(connectionId: string, message: ServerMessage): Promise<PushResult> {

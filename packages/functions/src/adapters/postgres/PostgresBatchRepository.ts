@@ -25,22 +25,46 @@ const UNFINISHED_UPLOAD_IDS = `
    ORDER BY id
    LIMIT $3`;
 
-// Locks in key order so concurrent finalizers of overlapping batch sets cannot deadlock.
+// Locks the batches in key order so concurrent finalizers of overlapping sets cannot deadlock.
+// A batch whose failures passed its tolerance ends `failed` here: its remaining uploads are
+// cancelled and counted in the same statement.
 const ADVANCE_PROGRESS = `
   WITH locked AS (
-    SELECT id, status FROM upload_batches WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+    SELECT id, status, updated_at,
+           (status = 'processing' AND max_failure_percent IS NOT NULL
+            AND processed_uploads < total_uploads
+            AND failed_uploads * 100.0 > max_failure_percent * total_uploads) AS over_tolerance
+      FROM upload_batches WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE
+  ), cancelled AS (
+    UPDATE uploads u
+       SET processing_status = 'cancelled', cancel_reason = 'failure-tolerance', updated_at = now()
+      FROM locked
+     WHERE locked.over_tolerance AND u.batch_id = locked.id
+       AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
+    RETURNING u.batch_id
+  ), cancelled_per_batch AS (
+    SELECT batch_id, count(*)::int AS n FROM cancelled GROUP BY batch_id
   )
   UPDATE upload_batches b
      SET progress_version = b.progress_version + 1,
-         status = CASE WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads
-                       THEN 'completed' ELSE b.status END,
-         completed_at = CASE WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads
+         status = CASE WHEN locked.over_tolerance THEN 'failed'
+                       WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads THEN 'completed'
+                       ELSE b.status END,
+         cancelled_uploads = b.cancelled_uploads + coalesce(c.n, 0),
+         processed_uploads = b.processed_uploads + coalesce(c.n, 0),
+         error_message = CASE WHEN locked.over_tolerance
+                              THEN format('failure tolerance exceeded: %s of %s uploads failed (at most %s%% allowed)',
+                                          b.failed_uploads, b.total_uploads, b.max_failure_percent)
+                              ELSE b.error_message END,
+         completed_at = CASE WHEN locked.over_tolerance
+                               OR (b.status = 'processing' AND b.processed_uploads = b.total_uploads)
                              THEN now() ELSE b.completed_at END,
          updated_at = now()
-    FROM locked
+    FROM locked LEFT JOIN cancelled_per_batch c ON c.batch_id = locked.id
    WHERE b.id = locked.id
   RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
-            b.failed_uploads, b.cancelled_uploads, b.progress_version, locked.status AS previous_status`;
+            b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
+            locked.status AS previous_status, locked.updated_at AS previous_updated_at`;
 
 const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
@@ -66,12 +90,27 @@ export class PostgresBatchRepository implements BatchRepository {
     return rows.map((row) => row.id);
   }
 
+  async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      "SELECT id FROM upload_batches WHERE status IN ('pending', 'processing') AND id > $1 ORDER BY id LIMIT $2",
+      [after ?? NIL_UUID, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     if (batchIds.length === 0) return [];
-    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus }>(ADVANCE_PROGRESS, [batchIds]);
+    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus; previous_updated_at: Date; started_at: Date | null }>(ADVANCE_PROGRESS, [batchIds]);
     return rows.map((row) => {
       const snapshot: BatchSnapshot = toSnapshot(row);
-      return { snapshot, finalizedNow: row.previous_status === "processing" && snapshot.status !== "processing" };
+      const finalizedNow = row.previous_status === "processing" && snapshot.status !== "processing";
+      return {
+        snapshot,
+        finalizedNow,
+        ...(finalizedNow
+          ? { finalization: { lastChangeAt: new Date(row.previous_updated_at), startedAt: row.started_at ? new Date(row.started_at) : null } }
+          : {}),
+      };
     });
   }
 }

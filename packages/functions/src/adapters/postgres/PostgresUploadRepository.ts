@@ -75,7 +75,7 @@ const RECORD_OUTCOMES = `
          updated_at = now()
     FROM tally t
    WHERE b.id = $1 AND t.n > 0
-  RETURNING t.n`;
+  RETURNING t.n, t.completed, t.failed`;
 
 interface ClaimRow extends Record<string, unknown> {
   upload_id: string;
@@ -106,8 +106,8 @@ export class PostgresUploadRepository implements UploadRepository {
     return rows.map(toClaim);
   }
 
-  async recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number }> {
-    if (outcomes.length === 0) return { counted: 0 };
+  async recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number; completed: number; failed: number }> {
+    if (outcomes.length === 0) return { counted: 0, completed: 0, failed: 0 };
     const input = outcomes.map((outcome) =>
       outcome.status === "completed"
         ? {
@@ -121,8 +121,9 @@ export class PostgresUploadRepository implements UploadRepository {
           }
         : { upload_id: outcome.uploadId, status: outcome.status, error: outcome.error },
     );
-    const { rows } = await this.sql.query<{ n: number }>(RECORD_OUTCOMES, [batchId, JSON.stringify(input)]);
-    return { counted: rows[0]?.n ?? 0 };
+    const { rows } = await this.sql.query<{ n: number; completed: number; failed: number }>(RECORD_OUTCOMES, [batchId, JSON.stringify(input)]);
+    const row = rows[0];
+    return { counted: row?.n ?? 0, completed: row?.completed ?? 0, failed: row?.failed ?? 0 };
   }
 }
 

@@ -9,10 +9,12 @@ export interface PoolOptions {
    */
   localWebSocketProxy?: string | undefined;
   max?: number;
+  /** An idle connection that the server closed (restart, failover, idle timeout) reports here. */
+  onIdleClientError?: (error: Error) => void;
 }
 
 /** A Neon serverless pool: Postgres over WebSockets, the same driver in the cloud and locally. */
-export function createPool({ connectionString, localWebSocketProxy, max = 10 }: PoolOptions): Pool {
+export function createPool({ connectionString, localWebSocketProxy, max = 10, onIdleClientError = () => {} }: PoolOptions): Pool {
   neonConfig.webSocketConstructor = ws;
   if (localWebSocketProxy) {
     neonConfig.wsProxy = (host, port) => `${localWebSocketProxy}/v2?address=${host}:${port}`;
@@ -20,5 +22,8 @@ export function createPool({ connectionString, localWebSocketProxy, max = 10 }: 
     neonConfig.pipelineConnect = false;
     neonConfig.coalesceWrites = false;
   }
-  return new Pool({ connectionString, max });
+  const pool = new Pool({ connectionString, max });
+  // Without a listener the pool's 'error' event would end the process; the pool already dropped the client.
+  pool.on("error", onIdleClientError);
+  return pool;
 }

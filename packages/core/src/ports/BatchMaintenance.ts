@@ -1,0 +1,36 @@
+import type { UploadRef } from "./UploadRepository.js";
+
+export interface Counters {
+  total: number;
+  processed: number;
+  successful: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface CounterRepair {
+  batchId: string;
+  before: Counters;
+  after: Counters;
+}
+
+export interface StalledBatch {
+  batchId: string;
+  userId: string;
+  total: number;
+  processed: number;
+  lastChangeAt: Date;
+}
+
+/** What the reconciler reads and repairs. Every method is bounded by `limit`. */
+export interface BatchMaintenance {
+  /** Pending batches older than `before` (their batch message was lost); marks them as just resent. */
+  claimStalePending(before: Date, limit: number): Promise<string[]>;
+  /** Processing batches whose uploads are all counted but that were never finalized. */
+  completeButUnfinalized(limit: number): Promise<string[]>;
+  /** Batches whose counters differ from their uploads; each is re-counted and fixed under its row lock. */
+  repairCounters(limit: number): Promise<CounterRepair[]>;
+  /** Non-terminal uploads of processing batches untouched since `before`; marks them as just resent. */
+  claimLostUploads(before: Date, limit: number): Promise<UploadRef[]>;
+  stalled(before: Date, limit: number): Promise<StalledBatch[]>;
+}

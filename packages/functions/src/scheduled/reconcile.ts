@@ -1,0 +1,45 @@
+import { reconcile, type ReconcileReport } from "@pipeline/core";
+import type { Context, ScheduledEvent } from "aws-lambda";
+import { reconcilerDepsFromEnv, type ReconcilerDeps } from "../container.js";
+import { lazy } from "../lazy.js";
+
+export interface ReconcileSummary {
+  resentBatches: number;
+  finalizationRequested: number;
+  repairedCounters: number;
+  requeuedUploads: number;
+  sweptConnections: number;
+  stalled: number;
+}
+
+export function summarize(report: ReconcileReport): ReconcileSummary {
+  return {
+    resentBatches: report.resentBatches.length,
+    finalizationRequested: report.finalizationRequested.length,
+    repairedCounters: report.repairedCounters.length,
+    requeuedUploads: report.requeuedUploads,
+    sweptConnections: report.sweptConnections,
+    stalled: report.stalled.length,
+  };
+}
+
+/** The scheduled reconciler: repairs what crashes and lost messages left, and reports stalls. */
+export function createReconcileHandler(deps: ReconcilerDeps) {
+  return async (_event: ScheduledEvent | Record<string, never>, context?: Context): Promise<ReconcileSummary> => {
+    if (context) deps.logger.addContext?.(context);
+    const report = await reconcile(deps, {
+      now: new Date(),
+      lostAfterSeconds: deps.lostAfterSeconds,
+      stalledAfterSeconds: deps.stalledAfterSeconds,
+      limit: 1000,
+      deadLetterPeek: 500,
+    });
+    const summary = summarize(report);
+    deps.logger.info("reconcile finished", { ...summary });
+    deps.metrics.publish();
+    return summary;
+  };
+}
+
+const lazyHandler = lazy(() => createReconcileHandler(reconcilerDepsFromEnv()));
+export const handler = (event: ScheduledEvent, context: Context) => lazyHandler()(event, context);

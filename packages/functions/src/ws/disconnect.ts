@@ -1,0 +1,15 @@
+import { closeConnection } from "@pipeline/core";
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
+import { webSocketDepsFromEnv, type WebSocketDeps } from "../container.js";
+import { lazy } from "../lazy.js";
+
+/** `$disconnect`: forgets the connection. Best effort on AWS's side too: the sweeper catches the rest. */
+export function createDisconnectHandler(deps: WebSocketDeps) {
+  return async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
+    await closeConnection(deps, event.requestContext.connectionId);
+    return { statusCode: 200 };
+  };
+}
+
+const lazyHandler = lazy(() => createDisconnectHandler(webSocketDepsFromEnv()));
+export const handler = (event: APIGatewayProxyWebsocketEventV2) => lazyHandler()(event);

@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PortInUseError } from "./stack/ports.js";
+import { startLocalStack } from "./stack/startLocalStack.js";
+import { serveDashboard } from "./web/serveDashboard.js";
+
+// Handlers log through Powertools; a developer's terminal wants warnings, not a line per message.
+process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
+// CloudWatch's embedded metric format means nothing in a terminal.
+process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const port = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number, got ${process.env[name]}`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const dir = resolve(process.env.LOCAL_DIR ?? ".local");
+const dashboardDir = fileURLToPath(new URL("../../web/dist", import.meta.url));
+const started = Date.now();
+// Known once the gateway listens; the dashboard's /config.json answers 503 until then.
+let wsUrl: string | undefined;
+try {
+  const stack = await startLocalStack({
+    dir,
+    ports: {
+      http: port("PORT", 4000),
+      gateway: port("WS_PORT", 4001),
+      sqs: port("SQS_PORT", 4566),
+      postgres: port("PG_PORT", 54329),
+      pgProxy: port("PG_PROXY_PORT", 54330),
+    },
+    databaseUrl: process.env.DATABASE_URL,
+    authSecret: process.env.AUTH_SECRET,
+    processorLatencyMillis: Number(process.env.PROCESSOR_LATENCY_MS ?? 0),
+    staticHandler: serveDashboard({ distDir: dashboardDir, wsUrl: () => wsUrl }),
+    log: (message) => console.log(message),
+  });
+  const { endpoints } = stack;
+  wsUrl = endpoints.wsUrl;
+  console.log(`
+media batch pipeline is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+
+  upload service  ${endpoints.httpUrl}/api   (dashboard at ${endpoints.httpUrl}/)
+  websocket       ${endpoints.wsUrl}?token=<jwt>
+  sqs + s3        ${endpoints.sqsEndpoint}   bucket ${endpoints.bucket}
+  postgres        ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}
+  stack file      ${resolve(dir, "stack.json")}
+
+try it:  npm run demo -- --uploads 200
+stop:    Ctrl-C
+`);
+
+  let stoppingSince = 0;
+  const shutdown = async (signal: string) => {
+    // Ctrl-C reaches this process twice (from the terminal and relayed by tsx): only a second
+    // press, a moment later, forces the exit.
+    if (stoppingSince > 0) {
+      if (Date.now() - stoppingSince < 1000) return;
+      console.log("forced exit");
+      process.exit(130);
+    }
+    stoppingSince = Date.now();
+    console.log(`${signal}: stopping…`);
+    const forced = setTimeout(() => {
+      console.error("could not stop within 5 s; exiting");
+      process.exit(1);
+    }, 5000);
+    await stack.stop(2000);
+    clearTimeout(forced);
+    console.log("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+} catch (error) {
+  if (error instanceof PortInUseError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

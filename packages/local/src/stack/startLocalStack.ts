@@ -1,0 +1,226 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
+import { migrate } from "@pipeline/db";
+import { JwtTokenVerifier, PostgresBatchReader, PostgresBatchRepository, SqsJsonQueue, type HandlerLogger } from "@pipeline/functions";
+import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
+import { startFauxqs, type FauxqsServer } from "fauxqs";
+import pg from "pg";
+import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
+import { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type Pipeline } from "../pipeline/createPipeline.js";
+import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
+import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
+import { createQueues, type StackQueues } from "../queues/createQueues.js";
+import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
+import { createUploadService } from "../uploadService/createUploadService.js";
+import { assertPortFree } from "./ports.js";
+import type { StackEndpoints } from "./StackEndpoints.js";
+
+export interface LocalStackPorts {
+  http: number;
+  gateway: number;
+  sqs: number;
+  postgres: number;
+  pgProxy: number;
+}
+
+export interface LocalStackOptions {
+  /** Where the stack keeps its state (`.local`): Postgres data, the auth secret, stack.json. */
+  dir: string;
+  /** 0 picks a free port. */
+  ports: LocalStackPorts;
+  /** Use this Postgres instead of starting the embedded one. */
+  databaseUrl?: string | undefined;
+  authSecret?: string | undefined;
+  wiring?: Wiring;
+  bucket?: string;
+  processor?: UploadProcessor;
+  /** The real media step (default) or the simulated one of benchmarks; `processor` overrides both. */
+  uploadProcessor?: "media" | "simulated";
+  /** Latency of the simulated processor. */
+  processorLatencyMillis?: number;
+  maxFiles?: number;
+  maxFileBytes?: number;
+  logger?: HandlerLogger;
+  onInvocation?: (report: InvocationReport) => void;
+  /** Serves the dashboard's static files at `/` when given. */
+  staticHandler?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+  log?: (message: string) => void;
+}
+
+export interface LocalStack {
+  endpoints: StackEndpoints;
+  pipeline: Pipeline;
+  queues: StackQueues;
+  /** Stops everything, Postgres last and cleanly; in-flight invocations get `graceMillis`. */
+  stop(graceMillis?: number): Promise<void>;
+}
+
+const DATABASE = "pipeline";
+
+/**
+ * The whole system on one machine: embedded Postgres (or DATABASE_URL) behind the WebSocket proxy
+ * the Neon driver needs, fauxqs for SQS and S3 with the queues from the wiring, the Lambda runner
+ * polling them with the deployed handlers, the WebSocket gateway, and the upload service.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const wiring = options.wiring ?? deployedWiring;
+  const bucket = options.bucket ?? "media";
+  const { ports } = options;
+  await mkdir(options.dir, { recursive: true });
+  await assertPortFree(ports.http, "upload service and dashboard", "PORT");
+  await assertPortFree(ports.gateway, "WebSocket gateway", "WS_PORT");
+  await assertPortFree(ports.sqs, "SQS and S3 engine", "SQS_PORT");
+  await assertPortFree(ports.pgProxy, "Postgres WebSocket proxy", "PG_PROXY_PORT");
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+  };
+  try {
+    const authSecret = options.authSecret ?? (await loadOrCreateSecret(join(options.dir, "auth-secret")));
+
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      await assertPortFree(ports.postgres, "embedded Postgres", "PG_PORT");
+      const postgres: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(options.dir, "postgres"), port: ports.postgres, log: () => {} });
+      stops.push(() => postgres.stop());
+      await ensureDatabase(postgres.url(), DATABASE);
+      databaseUrl = postgres.url(DATABASE);
+      log(`postgres   embedded, data in ${join(options.dir, "postgres")}`);
+    }
+    await migrate({ databaseUrl });
+
+    const proxy: WebSocketProxy = await startWebSocketProxy({ port: ports.pgProxy });
+    stops.push(() => proxy.close());
+
+    const engine: FauxqsServer = await startFauxqs({ port: ports.sqs, logger: false });
+    stops.push(() => engine.stop());
+    const sqsEndpoint = `http://127.0.0.1:${engine.port}`;
+    const admin = localSqsClient(sqsEndpoint);
+    const queues = await createQueues(admin, wiring);
+    admin.destroy();
+    engine.createBucket(bucket);
+
+    const gateway = new WebSocketGateway({ port: ports.gateway, limits: wiring.webSocket.limits, onError: (message, error) => log(`gateway: ${message}: ${String(error)}`) });
+    await gateway.listen();
+    stops.push(() => gateway.close());
+
+    const pipeline = createPipeline({
+      databaseUrl,
+      pgProxy: proxy.address,
+      sqsEndpoint,
+      queues,
+      managementEndpoint: gateway.managementEndpoint,
+      wiring,
+      authSecret,
+      bucket,
+      uploadProcessor: options.uploadProcessor ?? "media",
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.processor ? { processor: options.processor } : {}),
+      ...(options.processorLatencyMillis !== undefined ? { processorLatencyMillis: options.processorLatencyMillis } : {}),
+    });
+    stops.push(() => pipeline.stop());
+    gateway.setRoutes(pipeline.routes);
+
+    const s3 = new S3Client({ region: "us-east-1", endpoint: sqsEndpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => s3.destroy());
+    const serviceLogger = options.logger ?? { debug: () => {}, info: () => {}, warn: log, error: log };
+    const uploads = createUploadService({
+      sql: pipeline.sql,
+      s3,
+      bucket,
+      sqs: pipeline.sqs,
+      batchesQueueUrl: queues.batches.url,
+      tokens: new JwtTokenVerifier(authSecret),
+      reader: new PostgresBatchReader(pipeline.sql),
+      limits: { maxFiles: options.maxFiles ?? 1000, maxFileBytes: options.maxFileBytes ?? 50 * 1024 * 1024 },
+      logger: serviceLogger,
+      authSecret,
+    });
+    const http = await listen(ports.http, async (request, response) => {
+      if (await uploads(request, response)) return;
+      if (options.staticHandler && (await options.staticHandler(request, response))) return;
+      response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not_found" }));
+    });
+    stops.push(() => closeServer(http));
+
+    pipeline.startRunners(options.onInvocation);
+    // The queues live in memory: what a previous run left unfinished is re-enqueued from the database.
+    const resumed = await resumeUnfinishedBatches({
+      batches: new PostgresBatchRepository(pipeline.sql),
+      batchQueue: new SqsJsonQueue(pipeline.sqs, queues.batches.url),
+      logger: serviceLogger,
+    });
+    if (resumed > 0) log(`resumed    ${resumed} unfinished batch(es) from the database`);
+
+    const httpPort = (http.address() as AddressInfo).port;
+    const endpoints: StackEndpoints = {
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      wsUrl: gateway.url,
+      managementEndpoint: gateway.managementEndpoint,
+      sqsEndpoint,
+      s3Endpoint: sqsEndpoint,
+      bucket,
+      region: "us-east-1",
+      databaseUrl,
+      pgProxy: proxy.address,
+      queues: Object.fromEntries(Object.entries(queues).map(([name, queue]) => [name, { url: queue.url, dlqUrl: queue.dlqUrl }])),
+      authSecret,
+    };
+    await writeFile(join(options.dir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    return {
+      endpoints,
+      pipeline,
+      queues,
+      async stop(graceMillis = 3000) {
+        await pipeline.stopRunners(graceMillis);
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function loadOrCreateSecret(path: string): Promise<string> {
+  if (existsSync(path)) return (await readFile(path, "utf8")).trim();
+  const secret = randomBytes(48).toString("base64url");
+  await writeFile(path, secret + "\n", { mode: 0o600 });
+  return secret;
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function listen(port: number, handler: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Server> {
+  const server = createServer((request, response) => {
+    handler(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve(server));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

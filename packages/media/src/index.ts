@@ -1,0 +1,10 @@
+export { MediaUploadProcessor, type MediaUploadProcessorOptions } from "./MediaUploadProcessor.js";
+export { BuiltInAiService } from "./BuiltInAiService.js";
+export type { AiService, DescribeRequest, Description, EmbedRequest, Embedding } from "./ports/AiService.js";
+export type { ObjectStore } from "./ports/ObjectStore.js";
+export { AiServiceError, ObjectNotFoundError, ObjectStoreError, ObjectTooLargeError } from "./errors.js";
+export type { AiMetadata, AiProvenance, EmbeddingProvenance, ImageMetadata, MediaMetadata, VideoMetadata } from "./types.js";
+export { DEFAULT_MAX_UPLOAD_BYTES } from "./constants.js";
+export { collectBytes } from "./collectBytes.js";
+export { limitBytes } from "./limitBytes.js";
+export { summarizeMedia } from "./summarizeMedia.js";

@@ -1,0 +1,38 @@
+import { wiring, type QueueName } from "@pipeline/wiring";
+
+export interface QueuePair {
+  queue: sst.aws.Queue;
+  dlq: sst.aws.Queue;
+}
+
+export type Queues = Record<QueueName, QueuePair>;
+
+/**
+ * Every queue of the wiring with its dead-letter queue: after `maxReceiveCount` receives SQS moves
+ * a message to the DLQ, where operators see it (I5).
+ */
+export function queues(): Queues {
+  const pairs = {} as Queues;
+  for (const name of Object.keys(wiring.queues) as QueueName[]) {
+    const settings = wiring.queues[name];
+    const id = componentName(name);
+    const dlq = new sst.aws.Queue(`${id}Dlq`, {
+      // A moved message keeps its first enqueue time: the longer retention is what leaves operators
+      // time to look at it before it expires.
+      transform: { queue: { messageRetentionSeconds: settings.deadLetterRetentionSeconds } },
+    });
+    const queue = new sst.aws.Queue(id, {
+      visibilityTimeout: `${settings.visibilityTimeoutSeconds} seconds`,
+      dlq: { queue: dlq.arn, retry: settings.maxReceiveCount },
+      // SST's Queue has no retention argument; the SQS resource takes it.
+      transform: { queue: { messageRetentionSeconds: settings.messageRetentionSeconds } },
+    });
+    pairs[name] = { queue, dlq };
+  }
+  return pairs;
+}
+
+/** `uploads` -> `Uploads`: SST component names are PascalCase and unique per app. */
+function componentName(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

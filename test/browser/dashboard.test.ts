@@ -1,0 +1,239 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { PostgresStageStore } from "@pipeline/functions/adapters/postgres/PostgresStageStore";
+import { S3ObjectStore } from "@pipeline/functions/adapters/s3/S3ObjectStore";
+import { PipelineClient } from "@pipeline/local/client/PipelineClient";
+import { generateImages, type GeneratedFile } from "@pipeline/local/demo/generateImages";
+import { LOCAL_CREDENTIALS } from "@pipeline/local/pipeline/createPipeline";
+import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { serveDashboard } from "@pipeline/local/web/serveDashboard";
+import { BuiltInAiService, MediaUploadProcessor } from "@pipeline/media";
+import { wiring } from "@pipeline/wiring";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchState } from "../support/seedBatch.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { waitFor } from "../support/waitFor.js";
+import { buildDashboard } from "./buildDashboard.js";
+import { GatedProcessor } from "./GatedProcessor.js";
+import { launchChromium, type RunningBrowser } from "./launchChromium.js";
+
+const anyPorts = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 };
+const ARTIFACTS = "test-results";
+const UI_TIMEOUT = 20_000;
+
+/** One upload per worker invocation: each file's outcome commits on its own, so a batch can stop half-way. */
+const onePerInvocation = { ...wiring, functions: { ...wiring.functions, worker: { ...wiring.functions.worker, batchSize: 1 } } };
+
+/** The page's DOM as far as the probes below read it: this test's program has no DOM lib. */
+interface DomElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): DomElement | null;
+}
+
+interface DomImage {
+  complete: boolean;
+  naturalWidth: number;
+}
+
+/** What a file row shows, read from the page. */
+interface Row {
+  name: string;
+  status: string;
+  state: string;
+  step: string | null;
+  error: string | null;
+}
+
+describe("the dashboard in headless Chromium, against the local stack", () => {
+  let dir: string;
+  let distDir: string;
+  let database: TestDatabase;
+  let stack: LocalStack;
+  let s3: S3Client;
+  let browser: RunningBrowser;
+  const processor = new GatedProcessor();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pipeline-browser-"));
+    distDir = join(dir, "dist");
+    [database] = await Promise.all([createTestDatabase(), buildDashboard(distDir), mkdir(ARTIFACTS, { recursive: true })]);
+    stack = await startLocalStack({
+      dir,
+      ports: anyPorts,
+      databaseUrl: database.url,
+      wiring: onePerInvocation,
+      processor,
+      // Read per request: `stack` is assigned once the gateway (and so its URL) exists.
+      staticHandler: serveDashboard({ distDir, wsUrl: () => stack?.endpoints.wsUrl }),
+    });
+    // The real media step, so thumbnails exist: it reads the uploads from the stack's own S3.
+    s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    processor.use(new MediaUploadProcessor({ objects: new S3ObjectStore(s3, stack.endpoints.bucket), ai: new BuiltInAiService(), stages: new PostgresStageStore(stack.pipeline.sql) }));
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    s3?.destroy();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const tokenFor = async (userId: string) => (await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, userId)).token;
+
+  const pick = (page: Page, files: readonly GeneratedFile[]) =>
+    page.setInputFiles(
+      "#files",
+      files.map((file) => ({ name: file.filename, mimeType: file.type, buffer: file.data })),
+    );
+
+  const batchBar = (page: Page, valueNow: number, total: number) =>
+    page.locator(`li.batch > [role="progressbar"][aria-valuenow="${valueNow}"][aria-valuemax="${total}"]`).waitFor({ timeout: UI_TIMEOUT });
+
+  const connection = (page: Page, state: string) => page.locator(`#connection[data-state="${state}"]`).waitFor({ timeout: UI_TIMEOUT });
+
+  const rows = (page: Page): Promise<Row[]> =>
+    page.locator("li.batch .file").evaluateAll((elements: DomElement[]) =>
+      elements.map((element) => ({
+        name: element.querySelector(".name")?.textContent ?? "",
+        status: element.getAttribute("data-status") ?? "",
+        state: element.querySelector(".state")?.textContent ?? "",
+        step: element.querySelector('[role="progressbar"]')?.getAttribute("aria-valuenow") ?? null,
+        error: element.querySelector(".error")?.textContent ?? null,
+      })),
+    );
+
+  const counts = async (page: Page) =>
+    Object.fromEntries(await page.locator("li.batch [data-count]").evaluateAll((elements: DomElement[]) => elements.map((element) => [element.getAttribute("data-count"), element.textContent])));
+
+  const loadedImages = (page: Page) =>
+    page.locator("li.batch .file img").evaluateAll((images: DomImage[]) => images.filter((image) => image.complete && image.naturalWidth > 0).length);
+
+  const connectionsOf = async (userId: string) =>
+    (await stack.pipeline.sql.query<{ connection_id: string }>("SELECT connection_id FROM connections WHERE user_id = $1", [userId])).rows.map((row) => row.connection_id);
+
+  it("signs in, uploads 20 picked images as one batch and shows every bar at 100%, every file completed with its thumbnail", async () => {
+    // Prepare
+    const page = await browser.context.newPage();
+    const files = await generateImages(20);
+    await page.goto(`${stack.endpoints.httpUrl}/`);
+    await page.getByLabel("User name").fill("browser-user");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await connection(page, "connected");
+
+    // Act
+    await pick(page, files);
+
+    // Assess
+    await batchBar(page, 20, 20);
+    await waitFor(async () => (await loadedImages(page)) === 20, UI_TIMEOUT, "20 thumbnails");
+    const shown = await rows(page);
+    expect(shown.map((row) => row.name)).toEqual(files.map((file) => file.filename));
+    expect(shown.every((row) => row.status === "completed" && row.state === "completed" && row.step === "4" && row.error === null)).toBe(true);
+    expect(await counts(page)).toEqual({ processed: "20 of 20 processed", succeeded: "20 succeeded", failed: "0 failed" });
+    expect(await page.locator("li.batch .badge").textContent()).toBe("completed");
+    await expect.poll(() => page.locator("#announcer").textContent()).toBe("Batch of 20 files completed: 20 succeeded, 0 failed.");
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-completed.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("shows the connection cut mid-batch as reconnecting, then catches up from a snapshot to the exact final counts", async () => {
+    // Prepare: the first 8 images go through, the other 12 files (2 unreadable) wait for the test.
+    const userId = "reconnect-user";
+    const files = await generateImages(18, 2);
+    const passing = new Set(files.slice(0, 8).map((file) => file.filename));
+    const releaseUploads = processor.hold((upload) => !passing.has(upload.filename));
+    const page = await browser.context.newPage();
+    // The page's sockets go through the browser untouched, except that while `socketsHeld` is
+    // pending a new one stays in its handshake: the page cannot reconnect until the test allows it.
+    let socketsHeld: Promise<void> = Promise.resolve();
+    await page.routeWebSocket(
+      (url) => url.href.startsWith(stack.endpoints.wsUrl),
+      async (socket) => {
+        await socketsHeld;
+        socket.connectToServer();
+      },
+    );
+    await page.goto(`${stack.endpoints.httpUrl}/?token=${await tokenFor(userId)}`);
+    await connection(page, "connected");
+    expect(page.url()).not.toContain("token=");
+    await pick(page, files);
+    await batchBar(page, 8, 20);
+    const batchId = (await page.locator("li.batch").getAttribute("data-batch-id")) ?? "";
+
+    // Act: cut the page's connection from the server side, keep it from coming back, finish the batch.
+    let allowSockets!: () => void;
+    socketsHeld = new Promise((resolve) => (allowSockets = resolve));
+    const cut = await connectionsOf(userId);
+    expect(cut).toHaveLength(1);
+    for (const id of cut) {
+      const response = await fetch(`${stack.endpoints.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: "DELETE" });
+      expect(response.status).toBe(204);
+    }
+    await connection(page, "reconnecting");
+    releaseUploads();
+    await waitFor(async () => (await batchState(stack.pipeline.sql, batchId)).status === "completed", UI_TIMEOUT, "the batch to complete");
+    const whileOffline = await page.locator("li.batch > [role=progressbar]").getAttribute("aria-valuenow");
+    allowSockets();
+
+    // Assess
+    expect(whileOffline).toBe("8");
+    await connection(page, "connected");
+    await batchBar(page, 20, 20);
+    expect(await counts(page)).toEqual({ processed: "20 of 20 processed", succeeded: "18 succeeded", failed: "2 failed" });
+    expect(await page.locator("li.batch .badge").textContent()).toBe("completed");
+    const shown = await rows(page);
+    expect(shown.filter((row) => row.status === "completed")).toHaveLength(18);
+    const failures = shown.filter((row) => row.status === "failed");
+    expect(failures.map((row) => row.name)).toEqual(["not-really-a-photo-1.jpg", "not-really-a-photo-2.jpg"]);
+    expect(failures.every((row) => row.state === "failed" && (row.error ?? "").length > 0)).toBe(true);
+    expect(await batchState(stack.pipeline.sql, batchId)).toMatchObject({ status: "completed", total: 20, processed: 20, successful: 18, failed: 2 });
+    // The uploads that finished while the page was away get their thumbnails from the snapshot.
+    await waitFor(async () => (await loadedImages(page)) === 18, UI_TIMEOUT, "18 thumbnails");
+    expect(await page.locator("li.batch .file[data-status=failed] img").count()).toBe(0);
+    // One socket again, not one per attempt.
+    expect(await connectionsOf(userId)).toHaveLength(1);
+    expect((await connectionsOf(userId))[0]).not.toBe(cut[0]);
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard-after-reconnect.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("lists batches made elsewhere newest first, fills each from a snapshot, and can be driven from the keyboard", async () => {
+    // Prepare: two finished batches made by a script, before the page opens.
+    const userId = "history-user";
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, userId);
+    const older = await client.submit(await generateImages(2));
+    await waitFor(async () => (await batchState(stack.pipeline.sql, older.batchId)).status === "completed", UI_TIMEOUT, "the older batch");
+    const newer = await client.submit(await generateImages(3));
+    await waitFor(async () => (await batchState(stack.pipeline.sql, newer.batchId)).status === "completed", UI_TIMEOUT, "the newer batch");
+    const page = await browser.context.newPage();
+
+    // Act
+    await page.goto(`${stack.endpoints.httpUrl}/?token=${client.token}`);
+    await connection(page, "connected");
+    await page.locator("li.batch .file").nth(4).waitFor({ timeout: UI_TIMEOUT });
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+
+    // Assess
+    expect(await page.locator("li.batch").evaluateAll((cards: DomElement[]) => cards.map((card) => card.getAttribute("data-batch-id")))).toEqual([newer.batchId, older.batchId]);
+    const bars = await page.locator("li.batch > [role=progressbar]").evaluateAll((elements: DomElement[]) =>
+      elements.map((bar) => [bar.getAttribute("aria-valuemin"), bar.getAttribute("aria-valuenow"), bar.getAttribute("aria-valuemax"), bar.getAttribute("aria-labelledby")]),
+    );
+    expect(bars).toEqual([
+      ["0", "3", "3", `batch-${newer.batchId}`],
+      ["0", "2", "2", `batch-${older.batchId}`],
+    ]);
+    // File names are not in any push: they came from the snapshots.
+    expect((await rows(page)).map((row) => row.name)).toEqual(["demo-0001.png", "demo-0002.jpg", "demo-0003.jpg", "demo-0001.png", "demo-0002.jpg"]);
+    // Tab order: the sign-out button, then the file picker, whose drop zone shows the focus.
+    expect(await page.evaluate("document.activeElement.id")).toBe("files");
+    expect(await page.evaluate("getComputedStyle(document.getElementById('drop-zone')).outlineStyle")).toBe("solid");
+    await page.close();
+  });
+});

@@ -1,0 +1,464 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
+import { createQueues } from "@pipeline/local/queues/createQueues";
+import { wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
+import { describe, expect, it } from "vitest";
+import mediaPackage from "../../packages/media/package.json";
+import {
+  FakeBucket,
+  FakeFunction,
+  FakeOutput,
+  FakeQueue,
+  FakeSecret,
+  FakeWebSocketApi,
+  installSstStandIns,
+  resolveDeep,
+  type Args,
+  type Recording,
+  type SstConfig,
+} from "./sstStandIns.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+const STAGE_SECRETS = {
+  DatabaseUrl: "postgresql://pipeline:s3cret@ep-quiet-sky-123456-pooler.us-east-1.aws.neon.tech/pipeline?sslmode=require",
+  AuthSecret: "k4N9w2Qx7LrT5vB8yZ3mC6pH1sD0fG4jE7uA2nR9",
+};
+
+interface Deployment {
+  config: SstConfig;
+  recording: Recording;
+  outputs: Record<string, unknown>;
+}
+
+/** Evaluates sst.config.ts's run() against the stand-ins, as `sst deploy` would on AWS. */
+async function deploy(options: { stage?: string; secretValues?: Record<string, string> } = {}): Promise<Deployment> {
+  const recording = installSstStandIns({ secretValues: STAGE_SECRETS, ...options });
+  // A computed specifier: the main tsconfig must not follow it into SST's platform types.
+  const module = (await import(pathToFileURL(join(ROOT, "sst.config.ts")).href)) as { default: SstConfig };
+  const outputs = resolveDeep(await module.default.run()) as Record<string, unknown>;
+  return { config: module.default, recording, outputs };
+}
+
+interface DeployedFunction {
+  trigger: string;
+  args: Args;
+}
+
+/** Every function the stage deploys, with what triggers it: a queue, a WebSocket route or the schedule. */
+function deployedFunctions(recording: Recording): DeployedFunction[] {
+  const functions: DeployedFunction[] = [];
+  for (const queue of recording.queues) {
+    if (queue.subscription) functions.push({ trigger: `queue ${queue.componentName}`, args: functionArgs(recording, queue.subscription.subscriber) });
+  }
+  for (const api of recording.webSocketApis) {
+    for (const route of api.routes) functions.push({ trigger: `route ${route.route}`, args: functionArgs(recording, route.handler) });
+  }
+  for (const cron of recording.crons) functions.push({ trigger: `cron ${cron.componentName}`, args: functionArgs(recording, cron.args.function ?? cron.args.job) });
+  return functions;
+}
+
+/** A subscriber, route handler or cron job as SST accepts it: a handler path, function arguments, or a function's ARN. */
+function functionArgs(recording: Recording, target: unknown): Args {
+  if (typeof target === "string") return { handler: target };
+  if (target instanceof FakeFunction) return target.args;
+  if (target instanceof FakeOutput) {
+    const arn = target.resolve();
+    const fn = recording.functions.find((candidate) => candidate.arn.resolve() === arn);
+    if (!fn) throw new Error(`no function with ARN ${String(arn)}`);
+    return fn.args;
+  }
+  if (typeof target === "object" && target !== null) return target as Args;
+  throw new Error(`not a function: ${String(target)}`);
+}
+
+/** The function deployed for a handler path; its triggers are listed in `triggers`. */
+function functionFor(recording: Recording, handler: string): DeployedFunction & { triggers: string[] } {
+  const matches = deployedFunctions(recording).filter((fn) => fn.args.handler === handler);
+  const first = matches[0];
+  if (!first) throw new Error(`no deployed function runs ${handler}`);
+  return { ...first, triggers: matches.map((fn) => fn.trigger) };
+}
+
+/** The main queue and dead-letter queue of each wiring queue, found through the function subscribed to it. */
+function queuePairs(recording: Recording): Record<QueueName, { queue: FakeQueue; dlq: FakeQueue }> {
+  const pairs: Partial<Record<QueueName, { queue: FakeQueue; dlq: FakeQueue }>> = {};
+  for (const queue of recording.queues) {
+    if (!queue.subscription) continue;
+    const handler = functionArgs(recording, queue.subscription.subscriber).handler;
+    const name = Object.values(wiring.functions).find((fn) => fn.handler === handler)?.queue;
+    if (!name) throw new Error(`queue ${queue.componentName} is subscribed by ${String(handler)}, which the wiring does not know`);
+    const dlqArn = (resolveDeep(queue.args.dlq) as { queue?: string } | undefined)?.queue;
+    const dlq = recording.queues.find((candidate) => candidate.arn.resolve() === dlqArn);
+    if (!dlq) throw new Error(`queue ${queue.componentName} has no dead-letter queue`);
+    pairs[name] = { queue, dlq };
+  }
+  return pairs as Record<QueueName, { queue: FakeQueue; dlq: FakeQueue }>;
+}
+
+/** SST's `transform` entries: arguments merged in, or a function that edits them. */
+function transformed(transform: unknown, base: Args = {}): Args {
+  const args = structuredClone(base);
+  if (typeof transform === "function") {
+    (transform as (args: Args) => void)(args);
+    return resolveDeep(args) as Args;
+  }
+  return resolveDeep({ ...args, ...(transform as Args | undefined) }) as Args;
+}
+
+function at(value: unknown, ...path: string[]): unknown {
+  return path.reduce<unknown>((current, key) => (typeof current === "object" && current !== null ? (current as Args)[key] : undefined), value);
+}
+
+const UNIT_SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600 };
+
+function seconds(duration: unknown): number {
+  const match = /^(\d+) (seconds?|minutes?|hours?)$/.exec(String(resolveDeep(duration)));
+  if (!match?.[1] || !match[2]) throw new Error(`not an SST duration: ${String(duration)}`);
+  return Number(match[1]) * (UNIT_SECONDS[match[2]] ?? NaN);
+}
+
+function megabytes(size: unknown): number {
+  const match = /^(\d+) MB$/.exec(String(resolveDeep(size)));
+  if (!match?.[1]) throw new Error(`not an SST size in MB: ${String(size)}`);
+  return Number(match[1]);
+}
+
+function environmentOf(fn: DeployedFunction): Record<string, string> {
+  const environment = resolveDeep(fn.args.environment ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(environment)) {
+    if (typeof value !== "string" || value === "") throw new Error(`${fn.trigger}: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+  return environment as Record<string, string>;
+}
+
+/** Names for the resources a grant can point at: `uploads`, `uploads DLQ`, `bucket/*`, `websocket`. */
+function resourceLabels(recording: Recording): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const [name, { queue, dlq }] of Object.entries(queuePairs(recording))) {
+    labels.set(String(queue.arn.resolve()), name);
+    labels.set(String(dlq.arn.resolve()), `${name} DLQ`);
+  }
+  for (const bucket of recording.buckets) {
+    labels.set(String(bucket.arn.resolve()), "bucket");
+    labels.set(`${String(bucket.arn.resolve())}/*`, "bucket/*");
+  }
+  return labels;
+}
+
+/** What a function may do, as `action resource` lines, from its links and its permissions. */
+function grantsOf(recording: Recording, fn: DeployedFunction): string[] {
+  const labels = resourceLabels(recording);
+  const grants: string[] = [];
+  for (const link of (fn.args.link ?? []) as unknown[]) {
+    // What SST's links grant: the API's ManageConnections, everything on a queue or bucket.
+    if (link instanceof FakeWebSocketApi) grants.push("execute-api:ManageConnections websocket");
+    else if (link instanceof FakeQueue) grants.push(`sqs:* ${labels.get(String(link.arn.resolve())) ?? link.componentName}`);
+    else if (link instanceof FakeBucket) grants.push("s3:* bucket");
+    else if (link instanceof FakeSecret) grants.push(`secret ${link.componentName}`);
+    else grants.push(`link ${String(link)}`);
+  }
+  const permissions = resolveDeep(fn.args.permissions ?? []) as Array<{ actions: string[]; resources: string[]; effect?: string }>;
+  for (const permission of permissions) {
+    expect(permission.effect ?? "allow", `${fn.trigger}: permissions only allow`).toBe("allow");
+    for (const action of permission.actions) {
+      for (const resource of permission.resources) grants.push(`${action} ${labels.get(resource) ?? resource}`);
+    }
+  }
+  return grants.sort();
+}
+
+const deployment = await deploy();
+const { recording } = deployment;
+const queues = queuePairs(recording);
+const queueNames = Object.keys(wiring.queues) as QueueName[];
+const functionNames = Object.keys(wiring.functions) as FunctionName[];
+const [api] = recording.webSocketApis;
+const [bucket] = recording.buckets;
+
+describe("sst.config.ts app()", () => {
+  it("retains and protects production, and removes any other stage", () => {
+    for (const stage of ["prod", "production"]) {
+      expect(deployment.config.app({ stage })).toMatchObject({ name: "media-batch-pipeline", home: "aws", removal: "retain", protect: true });
+    }
+    for (const stage of ["dev", "pr-42", "test"]) {
+      expect(deployment.config.app({ stage })).toMatchObject({ removal: "remove", protect: false });
+    }
+  });
+});
+
+describe("queues", () => {
+  it("deploys every queue of the wiring with a dead-letter queue that takes its messages after maxReceiveCount receives", () => {
+    expect(recording.queues).toHaveLength(2 * queueNames.length);
+    expect(Object.keys(queues).sort()).toEqual([...queueNames].sort());
+    for (const name of queueNames) {
+      const { queue, dlq } = queues[name];
+      expect(resolveDeep(queue.args.dlq), name).toEqual({ queue: dlq.arn.resolve(), retry: wiring.queues[name].maxReceiveCount });
+      expect(dlq.args.dlq, `${name} DLQ has no DLQ of its own`).toBeUndefined();
+      expect(dlq.subscription, `nothing consumes ${name} DLQ: operators redrive it`).toBeUndefined();
+    }
+  });
+
+  it("takes visibility and retention from the wiring, as the local runtime's createQueues does", async () => {
+    const created = new Map<string, Record<string, string>>();
+    const localSqs = {
+      async send(command: { input: { QueueName?: string; QueueUrl?: string; Attributes?: Record<string, string> } }) {
+        const { QueueName: queueName, QueueUrl: queueUrl, Attributes: attributes } = command.input;
+        if (queueName) {
+          created.set(queueName, attributes ?? {});
+          return { QueueUrl: `http://sqs.local/${queueName}` };
+        }
+        return { Attributes: { QueueArn: `arn:aws:sqs:local:000000000000:${String(queueUrl).split("/").pop()}` } };
+      },
+    } as unknown as SQSClient;
+    const local = await createQueues(localSqs, wiring);
+
+    for (const name of queueNames) {
+      const { queue, dlq } = queues[name];
+      const settings = wiring.queues[name];
+      const localQueue = created.get(name) ?? {};
+      const localDlq = created.get(local[name].dlqUrl.split("/").pop() ?? "") ?? {};
+
+      expect(seconds(queue.args.visibilityTimeout), name).toBe(settings.visibilityTimeoutSeconds);
+      expect(seconds(queue.args.visibilityTimeout), name).toBe(Number(localQueue.VisibilityTimeout));
+      expect(at(transformed(at(queue.args, "transform", "queue")), "messageRetentionSeconds"), name).toBe(settings.messageRetentionSeconds);
+      expect(Number(localQueue.MessageRetentionPeriod), name).toBe(settings.messageRetentionSeconds);
+      expect(at(transformed(at(dlq.args, "transform", "queue")), "messageRetentionSeconds"), `${name} DLQ`).toBe(settings.deadLetterRetentionSeconds);
+      expect(Number(localDlq.MessageRetentionPeriod), `${name} DLQ`).toBe(settings.deadLetterRetentionSeconds);
+      expect(JSON.parse(localQueue.RedrivePolicy ?? "{}"), name).toMatchObject({ maxReceiveCount: at(queue.args.dlq, "retry") });
+    }
+  });
+});
+
+describe("queue subscribers", () => {
+  it.each(functionNames)("%s runs the wiring's handler on its queue with its batch, window, concurrency, timeout and memory", (name) => {
+    const settings = wiring.functions[name];
+    const { queue } = queues[settings.queue];
+    const subscription = queue.subscription;
+    if (!subscription) throw new Error(`${settings.queue} has no subscriber`);
+    const fn = { trigger: `queue ${queue.componentName}`, args: functionArgs(recording, subscription.subscriber) };
+
+    expect(fn.args.handler).toBe(settings.handler);
+    expect(fn.args.runtime).toBe("nodejs22.x");
+    expect(seconds(fn.args.timeout)).toBe(settings.timeoutSeconds);
+    expect(megabytes(fn.args.memory)).toBe(settings.memoryMb);
+
+    const batch = resolveDeep(subscription.args.batch) as Args;
+    expect(batch.size).toBe(settings.batchSize);
+    expect(seconds(batch.window)).toBe(settings.batchingWindowSeconds);
+    expect(batch.partialResponses, "failed records come back alone, through batchItemFailures").toBe(true);
+    const mapping = transformed(at(subscription.args, "transform", "eventSourceMapping"));
+    expect(at(mapping, "scalingConfig", "maximumConcurrency")).toBe(settings.maxConcurrency);
+  });
+
+  it.each(functionNames)("%s: its queue's visibility timeout is at least 6x the function's timeout", (name) => {
+    const settings = wiring.functions[name];
+    const { queue } = queues[settings.queue];
+    const fn = functionArgs(recording, queue.subscription?.subscriber);
+    expect(seconds(queue.args.visibilityTimeout)).toBeGreaterThanOrEqual(6 * seconds(fn.timeout));
+  });
+
+  it.each(functionNames)("%s finds its own queue and DLQ in its environment", (name) => {
+    const settings = wiring.functions[name];
+    const { queue, dlq } = queues[settings.queue];
+    const environment = environmentOf(functionFor(recording, settings.handler));
+    const prefix = settings.queue.toUpperCase();
+    expect(environment[`${prefix}_QUEUE_URL`]).toBe(queue.url.resolve());
+    if (`${prefix}_DLQ_URL` in environment) expect(environment[`${prefix}_DLQ_URL`]).toBe(dlq.url.resolve());
+  });
+});
+
+describe("WebSocket API", () => {
+  it("routes $connect, $disconnect, $default and subscribe to the wiring's handlers", () => {
+    expect(recording.webSocketApis).toHaveLength(1);
+    if (!api) throw new Error("no WebSocket API");
+    expect(api.routes.map((route) => route.route).sort()).toEqual(Object.keys(wiring.webSocket.routes).sort());
+    for (const route of api.routes) {
+      const fn = functionArgs(recording, route.handler);
+      expect(fn.handler, route.route).toBe(wiring.webSocket.routes[route.route as keyof typeof wiring.webSocket.routes]);
+      expect(fn.runtime, route.route).toBe("nodejs22.x");
+      expect(seconds(fn.timeout), route.route).toBe(wiring.webSocket.timeoutSeconds);
+      expect(megabytes(fn.memory), route.route).toBe(wiring.webSocket.memoryMb);
+    }
+  });
+
+  it("gives every function that pushes the management endpoint, not the client URL", () => {
+    if (!api) throw new Error("no WebSocket API");
+    const endpoint = api.managementEndpoint.resolve();
+    expect(endpoint).toMatch(/^https:\/\/[a-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com\/.+$/);
+    for (const fn of deployedFunctions(recording)) {
+      const environment = environmentOf(fn);
+      if ("WS_MANAGEMENT_ENDPOINT" in environment) expect(environment.WS_MANAGEMENT_ENDPOINT, fn.trigger).toBe(endpoint);
+    }
+  });
+});
+
+describe("reconciler", () => {
+  it("runs the wiring's handler on a schedule of its interval, within its timeout and memory", () => {
+    expect(recording.crons).toHaveLength(1);
+    const [cron] = recording.crons;
+    if (!cron) throw new Error("no cron");
+    const settings = wiring.reconciler;
+    expect(cron.args.schedule).toBe(`rate(${settings.intervalMinutes} minutes)`);
+    const fn = functionArgs(recording, cron.args.function ?? cron.args.job);
+    expect(fn.handler).toBe(settings.handler);
+    expect(fn.runtime).toBe("nodejs22.x");
+    expect(seconds(fn.timeout)).toBe(settings.timeoutSeconds);
+    expect(seconds(fn.timeout), "one run ends before the next starts").toBeLessThan(settings.intervalMinutes * 60);
+    expect(megabytes(fn.memory)).toBe(settings.memoryMb);
+  });
+});
+
+describe("handlers", () => {
+  const handlers = [...new Set(deployedFunctions(recording).map((fn) => String(fn.args.handler)))].sort();
+
+  it("every function is triggered by something, and the wiring's every handler is deployed", () => {
+    for (const fn of recording.functions) {
+      expect(deployedFunctions(recording).some((deployed) => deployed.args === fn.args), fn.componentName).toBe(true);
+    }
+    const wired = [
+      ...Object.values(wiring.functions).map((fn) => fn.handler),
+      ...Object.values(wiring.webSocket.routes),
+      wiring.reconciler.handler,
+    ];
+    expect(handlers).toEqual([...new Set(wired)].sort());
+  });
+
+  it.each(handlers)("%s exists relative to the repository root and exports the named function", async (handler) => {
+    const dot = handler.lastIndexOf(".");
+    const file = join(ROOT, `${handler.slice(0, dot)}.ts`);
+    const exportName = handler.slice(dot + 1);
+    expect(existsSync(file), `${file} exists`).toBe(true);
+    // Handlers build their dependencies on first call: importing reads no environment and opens no connection.
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    expect(typeof module[exportName]).toBe("function");
+  });
+
+  it("no function fixes its physical name, so stages in one account do not collide", () => {
+    for (const fn of deployedFunctions(recording)) expect(fn.args.name, fn.trigger).toBeUndefined();
+  });
+});
+
+describe("function environments", () => {
+  const readers: Array<[string, string, (env: Record<string, string | undefined>) => object]> = [
+    ["fanout", wiring.functions.fanout.handler, readFanoutConfig],
+    ["worker", wiring.functions.worker.handler, readWorkerConfig],
+    ["finalizer", wiring.functions.finalizer.handler, readFinalizerConfig],
+    ["reconciler", wiring.reconciler.handler, readReconcilerConfig],
+    ...[...new Set(Object.values(wiring.webSocket.routes))].map((handler): [string, string, typeof readWebSocketConfig] => [handler, handler, readWebSocketConfig]),
+  ];
+
+  it.each(readers)("%s: its environment satisfies its configuration reader, and every variable is one it reads", (_name, handler, read) => {
+    const environment = environmentOf(functionFor(recording, handler));
+    const config = read(environment);
+    for (const variable of Object.keys(environment)) expect(config, `${variable} is read`).toHaveProperty(variable);
+  });
+
+  it("the reconciler finds every queue and DLQ in its environment", () => {
+    const config = readReconcilerConfig(environmentOf(functionFor(recording, wiring.reconciler.handler)));
+    for (const name of queueNames) {
+      expect(config[`${name.toUpperCase() as Uppercase<QueueName>}_QUEUE_URL`]).toBe(queues[name].queue.url.resolve());
+      expect(config[`${name.toUpperCase() as Uppercase<QueueName>}_DLQ_URL`]).toBe(queues[name].dlq.url.resolve());
+    }
+  });
+
+  it("the worker processes real media from the bucket, with the built-in AI when no AI server is set", () => {
+    const worker = functionFor(recording, wiring.functions.worker.handler);
+    const config = readWorkerConfig(environmentOf(worker));
+    expect(config.UPLOAD_PROCESSOR).toBe("media");
+    expect(config.MEDIA_BUCKET).toBe(bucket?.name.resolve());
+    expect(config.AI_BASE_URL).toBeUndefined();
+    // sharp's native binary cannot be bundled: it is installed for Lambda's platform.
+    expect(at(worker.args, "nodejs", "install", "sharp")).toBe(mediaPackage.dependencies.sharp);
+  });
+
+  it("the worker gets the AI settings a stage sets", async () => {
+    const withAi = await deploy({ secretValues: { ...STAGE_SECRETS, AiBaseUrl: "http://ollama.internal:11434", AiVisionModel: "llava:13b" } });
+    const config = readWorkerConfig(environmentOf(functionFor(withAi.recording, wiring.functions.worker.handler)));
+    expect(config).toMatchObject({ AI_BASE_URL: "http://ollama.internal:11434", AI_VISION_MODEL: "llava:13b", AI_EMBEDDING_MODEL: "mxbai-embed-large" });
+  });
+
+  it("a stage without DatabaseUrl or AuthSecret does not deploy", async () => {
+    for (const missing of ["DatabaseUrl", "AuthSecret"] as const) {
+      const secretValues: Record<string, string> = { ...STAGE_SECRETS };
+      delete secretValues[missing];
+      const incomplete = await deploy({ secretValues });
+      expect(() => deployedFunctions(incomplete.recording).map(environmentOf), missing).toThrow(missing);
+    }
+  });
+});
+
+describe("least privilege", () => {
+  const sendToQueues = (...labels: string[]) => labels.map((label) => `sqs:SendMessage ${label}`);
+  const manageConnections = "execute-api:ManageConnections websocket";
+  const expected: Array<[string, string, string[]]> = [
+    ["fanout", wiring.functions.fanout.handler, sendToQueues("uploads", "batches", "progress", "batches DLQ")],
+    [
+      "worker",
+      wiring.functions.worker.handler,
+      [
+        "sqs:ChangeMessageVisibility uploads",
+        ...sendToQueues("uploads DLQ", "progress"),
+        "s3:GetObject bucket/*",
+        "s3:PutObject bucket/*",
+        "s3:ListBucket bucket",
+      ],
+    ],
+    ["finalizer", wiring.functions.finalizer.handler, [...sendToQueues("progress DLQ"), manageConnections]],
+    ["$connect", wiring.webSocket.routes.$connect, []],
+    ["$disconnect", wiring.webSocket.routes.$disconnect, []],
+    ["$default and subscribe", wiring.webSocket.routes.$default, [manageConnections]],
+    [
+      "reconciler",
+      wiring.reconciler.handler,
+      [
+        ...sendToQueues("batches", "uploads", "progress"),
+        ...queueNames.flatMap((name) => [`sqs:ReceiveMessage ${name} DLQ`, `sqs:ChangeMessageVisibility ${name} DLQ`]),
+        manageConnections,
+      ],
+    ],
+  ];
+
+  it.each(expected)("%s is granted exactly what its code uses", (_name, handler, grants) => {
+    expect(grantsOf(recording, functionFor(recording, handler))).toEqual([...grants].sort());
+  });
+
+  it("every function can reach only resources named in its environment", () => {
+    if (!api || !bucket) throw new Error("no API or bucket");
+    const addresses = new Map<string, string>([["websocket", String(api.managementEndpoint.resolve())]]);
+    for (const [name, { queue, dlq }] of Object.entries(queues)) {
+      addresses.set(name, String(queue.url.resolve()));
+      addresses.set(`${name} DLQ`, String(dlq.url.resolve()));
+    }
+    addresses.set("bucket", String(bucket.name.resolve()));
+    addresses.set("bucket/*", String(bucket.name.resolve()));
+
+    for (const fn of deployedFunctions(recording)) {
+      const values = new Set(Object.values(environmentOf(fn)));
+      for (const grant of grantsOf(recording, fn)) {
+        const resource = grant.slice(grant.indexOf(" ") + 1);
+        expect(values.has(addresses.get(resource) ?? `unknown resource ${resource}`), `${fn.trigger}: ${grant}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe("outputs", () => {
+  it("prints the WebSocket URL, the management endpoint, every queue and DLQ URL and the bucket", () => {
+    if (!api || !bucket) throw new Error("no API or bucket");
+    expect(deployment.outputs).toEqual({
+      webSocketUrl: api.url.resolve(),
+      webSocketManagementEndpoint: api.managementEndpoint.resolve(),
+      ...Object.fromEntries(
+        queueNames.flatMap((name) => [
+          [`${name}QueueUrl`, queues[name].queue.url.resolve()],
+          [`${name}DlqUrl`, queues[name].dlq.url.resolve()],
+        ]),
+      ),
+      mediaBucket: bucket.name.resolve(),
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PipelineClient } from "@pipeline/local/client/PipelineClient";
+import { PortInUseError } from "@pipeline/local/stack/ports";
+import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { waitFor } from "../support/waitFor.js";
+
+describe("the local WebSocket gateway", () => {
+  let dir: string;
+  let database: TestDatabase;
+  let stack: LocalStack;
+  let client: PipelineClient;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pipeline-gateway-"));
+    database = await createTestDatabase();
+    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+    client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "socket-user");
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const connections = async () =>
+    (await stack.pipeline.sql.query<{ connection_id: string; user_id: string }>("SELECT connection_id, user_id FROM connections")).rows;
+
+  it("refuses a socket whose $connect handler refuses, and records nothing", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${stack.endpoints.wsUrl}?token=not-a-jwt`);
+      socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+      socket.once("open", () => reject(new Error("socket was accepted")));
+    });
+    expect(status).toBe(401);
+    expect(await connections()).toEqual([]);
+  });
+
+  it("records an accepted connection under the token's user, serves the management API, and forgets it on close", async () => {
+    const socket = await client.connect(() => {});
+    const [row] = await waitFor(async () => ((await connections()).length === 1 ? connections() : undefined), 5000, "the connection row");
+    expect(row?.user_id).toBe("socket-user");
+    const id = encodeURIComponent(row?.connection_id ?? "");
+
+    const described = await fetch(`${stack.endpoints.managementEndpoint}/@connections/${id}`);
+    expect(described.status).toBe(200);
+    expect(await described.json()).toMatchObject({ ConnectedAt: expect.any(String), Identity: { SourceIp: "127.0.0.1" } });
+    expect((await fetch(`${stack.endpoints.managementEndpoint}/@connections/unknown-id`)).status).toBe(410);
+
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    expect((await fetch(`${stack.endpoints.managementEndpoint}/@connections/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect(await closed).toBe(1000);
+    await waitFor(async () => (await connections()).length === 0, 5000, "the row to be deleted by $disconnect");
+  });
+
+  it("answers a frame that is not JSON with an error frame and keeps the socket open", async () => {
+    const frames: unknown[] = [];
+    const socket = await client.connect((message) => frames.push(message));
+    socket.send("hello?");
+    await waitFor(() => frames.length > 0, 5000, "an error frame");
+    expect(frames[0]).toMatchObject({ type: "error", code: "bad_request" });
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    socket.close();
+  });
+
+  it("closes a connection that sends a message over API Gateway's 128 KB limit with 1009", async () => {
+    const socket = await client.connect(() => {});
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    socket.send("x".repeat(129 * 1024));
+    expect(await closed).toBe(1009);
+  });
+
+  it("names the part and the setting when a port is taken", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const starting = startLocalStack({ dir, ports: { http: 0, gateway: port, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+      await expect(starting).rejects.toBeInstanceOf(PortInUseError);
+      await expect(starting).rejects.toThrow(`port ${port} (WebSocket gateway) is already in use: stop what holds it, or set WS_PORT to another port`);
+    } finally {
+      holder.close();
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { localSqsClient } from "@pipeline/local/pipeline/createPipeline";
+import { createQueues, type StackQueues } from "@pipeline/local/queues/createQueues";
+import { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "@pipeline/local/runner/QueueFunctionRunner";
+import { wiring, type Wiring } from "@pipeline/wiring";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { startFauxqs, type FauxqsServer } from "fauxqs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/waitFor.js";
+
+describe("the local Lambda runner honours the event source mapping's semantics", () => {
+  let engine: FauxqsServer;
+  let sqs: SQSClient;
+  let runner: QueueFunctionRunner | undefined;
+  let queueCount = 0;
+
+  beforeAll(async () => {
+    engine = await startFauxqs({ port: 0, logger: false });
+    sqs = localSqsClient(`http://127.0.0.1:${engine.port}`);
+  });
+  afterEach(async () => {
+    await runner?.stop(1000);
+    runner = undefined;
+  });
+  afterAll(async () => {
+    sqs?.destroy();
+    await engine?.stop();
+  });
+
+  /** Fresh queues with a short visibility timeout and the given receive limit. */
+  async function queues(maxReceiveCount: number, visibilityTimeoutSeconds = 1): Promise<StackQueues> {
+    const custom: Wiring = structuredClone(wiring);
+    custom.queues.uploads = { ...custom.queues.uploads, maxReceiveCount, visibilityTimeoutSeconds };
+    return createQueues(sqs, custom, `runner${++queueCount}-`);
+  }
+
+  async function send(queueUrl: string, bodies: string[]): Promise<void> {
+    for (let start = 0; start < bodies.length; start += 10) {
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: bodies.slice(start, start + 10).map((body, index) => ({ Id: String(index), MessageBody: body })) }));
+    }
+  }
+
+  async function count(queueUrl: string): Promise<number> {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+  }
+
+  function start(queue: StackQueues["uploads"], handler: SqsHandler, settings: Partial<typeof wiring.functions.worker> = {}, reports: InvocationReport[] = []) {
+    runner = new QueueFunctionRunner({
+      name: "test-function",
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      handler,
+      settings: { ...wiring.functions.worker, maxConcurrency: 2, timeoutSeconds: 5, ...settings },
+      idleWaitSeconds: 0,
+      onInvocation: (report) => reports.push(report),
+    });
+    runner.start();
+    return reports;
+  }
+
+  it("deletes the records that succeeded and redelivers only those reported in batchItemFailures", async () => {
+    // Prepare: "fail-once" bodies fail on their first delivery only.
+    const { uploads } = await queues(5);
+    await send(uploads.url, ["ok-1", "fail-once-1", "ok-2", "fail-once-2", "ok-3"]);
+    const deliveries = new Map<string, number[]>();
+    const handler: SqsHandler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      const failures = [];
+      for (const record of event.Records) {
+        deliveries.set(record.body, [...(deliveries.get(record.body) ?? []), Number(record.attributes.ApproximateReceiveCount)]);
+        if (record.body.startsWith("fail-once") && record.attributes.ApproximateReceiveCount === "1") failures.push({ itemIdentifier: record.messageId });
+      }
+      return { batchItemFailures: failures };
+    };
+
+    // Act
+    start(uploads, handler);
+    await waitFor(async () => (await count(uploads.url)) === 0 && deliveries.size === 5, 15_000, "the queue to drain");
+
+    // Assess
+    expect(deliveries.get("ok-1")).toEqual([1]);
+    expect(deliveries.get("ok-3")).toEqual([1]);
+    expect(deliveries.get("fail-once-1")).toEqual([1, 2]);
+    expect(deliveries.get("fail-once-2")).toEqual([1, 2]);
+  });
+
+  it("leaves every record of a timed-out invocation to come back after the visibility timeout", async () => {
+    const { uploads } = await queues(5, 1);
+    await send(uploads.url, ["slow"]);
+    const seen: Array<{ receiveCount: number; remaining: number; at: number }> = [];
+    const handler: SqsHandler = async (event, context) => {
+      const first = event.Records[0];
+      seen.push({ receiveCount: Number(first?.attributes.ApproximateReceiveCount), remaining: context.getRemainingTimeInMillis(), at: Date.now() });
+      if (seen.length === 1) await new Promise((resolve) => setTimeout(resolve, 3000));
+      return { batchItemFailures: [] };
+    };
+
+    const reports = start(uploads, handler, { timeoutSeconds: 1, maxConcurrency: 2 });
+    await waitFor(async () => (await count(uploads.url)) === 0, 15_000, "the retried record to be deleted");
+
+    expect(reports.map((report) => report.outcome)).toContain("timed-out");
+    expect(seen.map((entry) => entry.receiveCount)).toEqual([1, 2]);
+    expect(seen[0]?.remaining).toBeLessThanOrEqual(1000);
+    expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+  });
+
+  it("lets the queue move a record to the dead-letter queue after the max receive count", async () => {
+    const { uploads } = await queues(2, 1);
+    await send(uploads.url, ["poison"]);
+    let calls = 0;
+    const handler: SqsHandler = async () => {
+      calls++;
+      throw new Error("always fails");
+    };
+
+    const reports = start(uploads, handler);
+    await waitFor(async () => (await count(uploads.dlqUrl)) === 1, 15_000, "the record to reach the DLQ");
+
+    expect(calls).toBe(2);
+    expect(reports.filter((report) => report.outcome === "failed")).toHaveLength(2);
+    expect(await count(uploads.url)).toBe(0);
+  });
+
+  it("gathers up to the batch size within the batching window", async () => {
+    const { uploads } = await queues(5);
+    await send(uploads.url, Array.from({ length: 25 }, (_, index) => `m-${index}`));
+    const sizes: number[] = [];
+
+    start(uploads, async (event) => (sizes.push(event.Records.length), { batchItemFailures: [] }), { batchSize: 25, batchingWindowSeconds: 1, maxConcurrency: 1 });
+    await waitFor(() => sizes.reduce((sum, size) => sum + size, 0) === 25, 15_000, "all records");
+
+    expect(sizes).toEqual([25]);
+  });
+
+  it("runs at most maxConcurrency invocations at once", async () => {
+    const { uploads } = await queues(5);
+    await send(uploads.url, Array.from({ length: 30 }, (_, index) => `c-${index}`));
+    let running = 0;
+    let peak = 0;
+    let handled = 0;
+
+    start(uploads, async (event) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      running--;
+      handled += event.Records.length;
+      return { batchItemFailures: [] };
+    }, { batchSize: 2, maxConcurrency: 3 });
+    await waitFor(() => handled === 30, 15_000, "all records");
+
+    expect(peak).toBe(3);
+  });
+});

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { sweepStaleConnections } from "@pipeline/core";
+import { ApiGatewayConnectionNotifier } from "@pipeline/functions/adapters/apigateway/ApiGatewayConnectionNotifier";
+import { PostgresConnectionRepository } from "@pipeline/functions/adapters/postgres/PostgresConnectionRepository";
+import { PipelineClient } from "@pipeline/local/client/PipelineClient";
+import { LOCAL_CREDENTIALS } from "@pipeline/local/pipeline/createPipeline";
+import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecordingLogger } from "../support/RecordingLogger.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { waitFor } from "../support/waitFor.js";
+
+describe("sweeping stale connections", () => {
+  let dir: string;
+  let database: TestDatabase;
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "pipeline-sweep-"));
+    database = await createTestDatabase();
+    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("removes records past API Gateway's 2-hour limit and those the management API no longer knows, and keeps live ones", async () => {
+    // Prepare: two live sockets (one of them 20 minutes old), a record whose socket vanished, one 3 hours old.
+    const sql = stack.pipeline.sql;
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "sweeper");
+    const fresh = await client.connect(() => {});
+    const older = await client.connect(() => {});
+    const live = await waitFor(async () => {
+      const { rows } = await sql.query<{ connection_id: string }>("SELECT connection_id FROM connections ORDER BY connected_at");
+      return rows.length === 2 ? rows.map((row) => row.connection_id) : undefined;
+    }, 5000, "two connection rows");
+    await sql.query("UPDATE connections SET connected_at = now() - interval '20 minutes' WHERE connection_id = $1", [live[1]]);
+    await sql.query(
+      "INSERT INTO connections (connection_id, user_id, connected_at) VALUES ('vanished=', 'sweeper', now() - interval '20 minutes'), ('ancient=', 'sweeper', now() - interval '3 hours')",
+    );
+    const logger = new RecordingLogger();
+    const deps = {
+      connections: new PostgresConnectionRepository(sql),
+      notifier: new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS })),
+      logger,
+    };
+
+    // Act
+    const removed = await sweepStaleConnections(deps, { now: new Date(), maxAgeSeconds: 7200, probeAfterSeconds: 600 });
+
+    // Assess
+    expect(removed).toBe(2);
+    const { rows } = await sql.query<{ connection_id: string }>("SELECT connection_id FROM connections ORDER BY connection_id");
+    expect(rows.map((row) => row.connection_id).sort()).toEqual([...live].sort());
+    expect(logger.matching("stale connections swept")[0]?.attributes).toEqual({ expired: 1, gone: 1 });
+    fresh.close();
+    older.close();
+  });
+});
