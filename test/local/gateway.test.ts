@@ -1,32 +1,23 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PipelineClient } from "@pipeline/local/client/PipelineClient";
 import { PortInUseError } from "@pipeline/local/stack/ports";
 import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { ANY_PORTS, startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
 describe("the local WebSocket gateway", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
   let client: PipelineClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-gateway-"));
-    database = await createTestDatabase();
-    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+    testStack = await startTestStack({  });
+    stack = testStack.stack;
     client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "socket-user");
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   const connections = async () =>
     (await stack.pipeline.sql.query<{ connection_id: string; user_id: string }>("SELECT connection_id, user_id FROM connections")).rows;
@@ -80,7 +71,8 @@ describe("the local WebSocket gateway", () => {
     await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
     const port = (holder.address() as { port: number }).port;
     try {
-      const starting = startLocalStack({ dir, ports: { http: 0, gateway: port, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+      // Ports are checked before anything starts: the database is never reached.
+      const starting = startLocalStack({ dir: testStack.dir, ports: { ...ANY_PORTS, gateway: port }, databaseUrl: "postgres://unused@127.0.0.1:1/none" });
       await expect(starting).rejects.toBeInstanceOf(PortInUseError);
       await expect(starting).rejects.toThrow(`port ${port} (WebSocket gateway) is already in use: stop what holds it, or set WS_PORT to another port`);
     } finally {

@@ -1,34 +1,25 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
 import { generateImages } from "@pipeline/local/demo/generateImages";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchState } from "../support/seedBatch.js";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
-const anyPorts = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 };
-
 describe("the local stack, booted in-process on free ports", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-stack-"));
-    database = await createTestDatabase();
-    stack = await startLocalStack({ dir, ports: anyPorts, databaseUrl: database.url, processorLatencyMillis: 5 });
+    testStack = await startTestStack();
+    stack = testStack.stack;
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   it("writes stack.json with every endpoint a client needs", async () => {
-    const file = JSON.parse(await readFile(join(dir, "stack.json"), "utf8"));
+    const file = JSON.parse(await readFile(join(testStack.dir, "stack.json"), "utf8"));
 
     expect(Object.keys(file)).toEqual(expect.arrayContaining(["httpUrl", "wsUrl", "sqsEndpoint", "s3Endpoint", "bucket", "databaseUrl", "queues", "authSecret"]));
     expect(Object.keys(file.queues).sort()).toEqual(["batches", "progress", "uploads"]);

@@ -1,29 +1,20 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { issueToken } from "@pipeline/functions";
 import { PipelineClient } from "@pipeline/local/client/PipelineClient";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { startTestStack, type TestStack } from "../support/startTestStack.js";
 
 describe("the upload service refuses bad requests with a clear 4xx", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
   let client: PipelineClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-uploads-"));
-    database = await createTestDatabase();
-    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url, maxFiles: 3, maxFileBytes: 1024 });
+    testStack = await startTestStack({ maxFiles: 3, maxFileBytes: 1024 });
+    stack = testStack.stack;
     client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "uploader");
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   const post = (body: RequestInit["body"], headers: Record<string, string> = { authorization: `Bearer ${client.token}` }) =>
     fetch(`${stack.endpoints.httpUrl}/api/batches`, { method: "POST", body, headers });

@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "@pipeline/cli/main";
 import type { UploadProcessor } from "@pipeline/core";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { startTestStack } from "../support/startTestStack.js";
 
 export interface OperatorStack {
   stack: LocalStack;
@@ -15,17 +13,10 @@ export interface OperatorStack {
 
 /** A local stack of the test's own, and the operator CLI pointed at its stack.json. */
 export async function startOperatorStack(options: { processor?: UploadProcessor } = {}): Promise<OperatorStack> {
-  const dir = await mkdtemp(join(tmpdir(), "pipeline-ops-"));
-  const database: TestDatabase = await createTestDatabase();
-  const stack = await startLocalStack({
-    dir,
-    ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 },
-    databaseUrl: database.url,
-    uploadProcessor: "simulated",
-    ...(options.processor ? { processor: options.processor } : {}),
-  });
+  const { stack, dir, close } = await startTestStack({ uploadProcessor: "simulated", ...(options.processor ? { processor: options.processor } : {}) });
   return {
     stack,
+    close,
     async batchctl(...args) {
       const out: string[] = [];
       const err: string[] = [];
@@ -35,11 +26,6 @@ export async function startOperatorStack(options: { processor?: UploadProcessor 
         interactive: false,
       });
       return { code, out: out.join("\n"), err: err.join("\n") };
-    },
-    async close() {
-      await stack.stop();
-      await database.drop();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

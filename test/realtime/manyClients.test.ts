@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
 import { generateImages } from "@pipeline/local/demo/generateImages";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
 const USERS = 5;
@@ -15,21 +12,15 @@ const BATCHES_PER_USER = 2;
 const UPLOADS_PER_BATCH = 150;
 
 describe("50 concurrent WebSocket clients of 5 users following 10 batches", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-fanin-"));
-    database = await createTestDatabase();
     // The simulated processor: this test is about pushes, not media.
-    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url, uploadProcessor: "simulated" });
+    testStack = await startTestStack({ uploadProcessor: "simulated" });
+    stack = testStack.stack;
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   it("delivers each client only its own batches, in version order, ending with the final state", async () => {
     // Prepare: every user's clients connect before any batch is submitted.

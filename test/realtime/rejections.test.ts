@@ -1,35 +1,26 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { issueToken } from "@pipeline/functions";
 import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RecordingLogger } from "../support/RecordingLogger.js";
 import { seedBatch } from "../support/seedBatch.js";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
 describe("the WebSocket API refuses what it must", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
   let client: PipelineClient;
   const logger = new RecordingLogger();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-ws-"));
-    database = await createTestDatabase();
-    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url, logger });
+    testStack = await startTestStack({ logger });
+    stack = testStack.stack;
     client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "alice");
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   const connectionCount = async () => (await stack.pipeline.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM connections")).rows[0]?.n;
 

@@ -1,33 +1,24 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { sweepStaleConnections } from "@pipeline/core";
 import { ApiGatewayConnectionNotifier } from "@pipeline/functions/adapters/apigateway/ApiGatewayConnectionNotifier";
 import { PostgresConnectionRepository } from "@pipeline/functions/adapters/postgres/PostgresConnectionRepository";
 import { PipelineClient } from "@pipeline/local/client/PipelineClient";
 import { LOCAL_CREDENTIALS } from "@pipeline/local/pipeline/createPipeline";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
 describe("sweeping stale connections", () => {
-  let dir: string;
-  let database: TestDatabase;
+  let testStack: TestStack;
   let stack: LocalStack;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-sweep-"));
-    database = await createTestDatabase();
-    stack = await startLocalStack({ dir, ports: { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 }, databaseUrl: database.url });
+    testStack = await startTestStack({  });
+    stack = testStack.stack;
   });
-  afterAll(async () => {
-    await stack?.stop();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => testStack?.close());
 
   it("removes records past API Gateway's 2-hour limit and those the management API no longer knows, and keeps live ones", async () => {
     // Prepare: two live sockets (one of them 20 minutes old), a record whose socket vanished, one 3 hours old.

@@ -4,18 +4,11 @@ export { createFinalizerHandler } from "./queues/finalizer.js";
 export { createConnectHandler } from "./ws/connect.js";
 export { createDisconnectHandler } from "./ws/disconnect.js";
 export { createMessageHandler } from "./ws/message.js";
-export {
-  buildFanoutDeps,
-  buildFinalizerDeps,
-  buildWebSocketDeps,
-  buildWorkerDeps,
-  type FanoutDeps,
-  type FinalizerDeps,
-  type HandlerLogger,
-  type Infrastructure,
-  type WebSocketDeps,
-  type WorkerDeps,
-} from "./container.js";
+export type { BuildOptions, HandlerLogger, Infrastructure } from "./composition/infrastructure.js";
+export { buildFanoutDeps, type FanoutDeps } from "./composition/fanout.js";
+export { buildWorkerDeps, type WorkerDeps } from "./composition/worker.js";
+export { buildFinalizerDeps, type FinalizerDeps } from "./composition/finalizer.js";
+export { buildWebSocketDeps, type WebSocketDeps } from "./composition/webSocket.js";
 export {
   ConfigurationError,
   readFanoutConfig,
@@ -36,7 +29,7 @@ export { PostgresBatchRepository } from "./adapters/postgres/PostgresBatchReposi
 export { JwtTokenVerifier } from "./adapters/auth/JwtTokenVerifier.js";
 export { SqsJsonQueue } from "./adapters/sqs/SqsJsonQueue.js";
 export { createReconcileHandler, summarize, type ReconcileSummary } from "./scheduled/reconcile.js";
-export { buildReconcilerDeps, type ReconcilerDeps, type ReconcilerSettings } from "./container.js";
+export { buildReconcilerDeps, type ReconcilerDeps, type ReconcilerSettings } from "./composition/reconciler.js";
 export { readReconcilerConfig, type ReconcilerConfig } from "./config.js";
 export { PostgresBatchControls } from "./adapters/postgres/PostgresBatchControls.js";
 export { PostgresBatchMaintenance } from "./adapters/postgres/PostgresBatchMaintenance.js";

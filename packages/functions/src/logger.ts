@@ -1,7 +1,7 @@
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import type { LogAttributes } from "@pipeline/core";
 import type { Context } from "aws-lambda";
-import type { HandlerLogger } from "./container.js";
+import type { HandlerLogger } from "./composition/infrastructure.js";
 
 /** Powertools Logger behind the core's port: JSON lines with the Lambda context, level from POWERTOOLS_LOG_LEVEL. */
 export function createLogger(serviceName: string): HandlerLogger {

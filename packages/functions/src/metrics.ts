@@ -12,11 +12,21 @@ export type PublishingMetrics = Metrics & {
  */
 export function createMetrics(serviceName: string): PublishingMetrics {
   const metrics = new PowertoolsMetrics({ namespace: "MediaPipeline", serviceName });
+  // Powertools warns on every publish with nothing stored; most invocations have something.
+  let stored = false;
   return {
     count: (name, value = 1) => {
-      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+      if (value <= 0) return;
+      metrics.addMetric(name, MetricUnit.Count, value);
+      stored = true;
     },
-    milliseconds: (name, value) => metrics.addMetric(name, MetricUnit.Milliseconds, value),
-    publish: () => metrics.publishStoredMetrics(),
+    milliseconds: (name, value) => {
+      metrics.addMetric(name, MetricUnit.Milliseconds, value);
+      stored = true;
+    },
+    publish: () => {
+      if (stored) metrics.publishStoredMetrics();
+      stored = false;
+    },
   };
 }

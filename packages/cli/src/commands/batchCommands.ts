@@ -3,7 +3,7 @@ import { PostgresBatchControls, PostgresBatchReader, SqsDeadLetters, SqsJsonQueu
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";
 import { duration } from "../format.js";
-import type { CommandEnvironment } from "./CommandEnvironment.js";
+import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { batchIdArg, positiveIntArg } from "../validate.js";
 
 
@@ -20,8 +20,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
     .option("--stalled-after <minutes>", "minutes without progress that count as stalled", positiveIntArg("--stalled-after"), STALLED_AFTER_MINUTES)
     .option("--json", "print JSON")
     .action(async (batchId: string, options: { json?: boolean; stalledAfter: number }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const reader = new PostgresBatchReader(context.database);
         const page = await reader.page(batchId, { after: null, limit: 1 });
         if (!page) throw new CliError(`unknown batch: no batch ${batchId} in ${context.source}`);
@@ -37,9 +36,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
           return;
         }
         environment.print(describe(page.batch, byStatus, deadLetters, stalled, sinceChange));
-      } finally {
-        await context.close();
-      }
+      });
     });
 
   batch
@@ -47,8 +44,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
     .description("put the batch's failed uploads back to pending (counters decremented in the same statement) and re-enqueue them")
     .argument("<batchId>", "the batch's id (UUID)", batchIdArg)
     .action(async (batchId: string) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const outcome = await retryFailedUploads(
           { controls: new PostgresBatchControls(context.database), batchQueue: new SqsJsonQueue(context.sqs, context.queues.batches.url), logger: context.logger },
           batchId,
@@ -56,9 +52,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
         if (outcome.kind === "not-found") throw new CliError(`unknown batch: no batch ${batchId} in ${context.source}`);
         if (outcome.kind === "not-retryable") throw new CliError(`batch ${batchId} is ${outcome.status}: only processing, completed or failed batches can retry failed uploads`);
         environment.print(outcome.uploads === 0 ? `batch ${batchId} has no failed uploads; nothing to retry` : `${outcome.uploads} upload(s) of batch ${batchId} sent back for another try; the batch is processing again`);
-      } finally {
-        await context.close();
-      }
+      });
     });
 
   batch
@@ -66,8 +60,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
     .description("stop a batch: its unfinished uploads end cancelled (and are counted), the batch ends cancelled, clients are told")
     .argument("<batchId>", "the batch's id (UUID)", batchIdArg)
     .action(async (batchId: string) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const outcome = await cancelBatch(
           { controls: new PostgresBatchControls(context.database), progressQueue: new SqsJsonQueue(context.sqs, context.queues.progress.url), logger: context.logger },
           batchId,
@@ -75,9 +68,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
         if (outcome.kind === "not-found") throw new CliError(`unknown batch: no batch ${batchId} in ${context.source}`);
         if (outcome.kind === "already-final") throw new CliError(`batch ${batchId} is already ${outcome.status}; nothing to cancel`);
         environment.print(`batch ${batchId} cancelled; ${outcome.cancelledUploads} unfinished upload(s) will not be processed`);
-      } finally {
-        await context.close();
-      }
+      });
     });
 }
 

@@ -11,7 +11,7 @@ import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";
 import { duration, table } from "../format.js";
-import type { CommandEnvironment } from "./CommandEnvironment.js";
+import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { batchIdArg, positiveIntArg, positiveNumberArg, queueArg } from "../validate.js";
 
 export function registerDlqCommands(program: Command, environment: CommandEnvironment): void {
@@ -24,16 +24,13 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     .option("--max <n>", "messages to read per queue", positiveIntArg("--max"), 1000)
     .option("--json", "print JSON")
     .action(async (options: { queue?: QueueName; max: number; json?: boolean }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const inspector = new SqsDeadLetters(context.sqs, context.queues);
         const queues = options.queue ? [options.queue] : [...QUEUE_NAMES];
         const letters = (await Promise.all(queues.map((queue) => inspector.peek(queue, options.max)))).flat();
         if (options.json) return environment.print(JSON.stringify(letters, null, 2));
         environment.print(describeLetters(letters, queues));
-      } finally {
-        await context.close();
-      }
+      });
     });
 
   dlq
@@ -45,8 +42,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     .option("--rate <perSecond>", "at most this many messages per second", positiveNumberArg("--rate"))
     .option("--move-task", "use SQS's StartMessageMoveTask (AWS; no --batch or --max): status with `dlq redrive-status`")
     .action(async (options: { queue: QueueName; batch?: string; max?: number; rate?: number; moveTask?: boolean }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         if (options.moveTask) {
           if (options.batch || options.max) throw new CliError("--move-task moves every message: it cannot be combined with --batch or --max");
           const handle = await startMoveTask(context.sqs, context.queues[options.queue], options.rate);
@@ -65,9 +61,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
           `${report.moved} message(s) moved from the ${options.queue} dead-letter queue back to ${options.queue}` +
             (report.skipped > 0 ? `; ${report.skipped} left in place${options.batch ? ` (other batches)` : ""}` : ""),
         );
-      } finally {
-        await context.close();
-      }
+      });
     });
 
   dlq
@@ -75,8 +69,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     .description("the message move tasks of a dead-letter queue (ListMessageMoveTasks)")
     .option("--queue <queue>", "batches, uploads or progress", queueArg, "uploads")
     .action(async (options: { queue: QueueName }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const { Results = [] } = await context.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: await queueArn(context.sqs, context.queues[options.queue].dlqUrl), MaxResults: 10 }));
         if (Results.length === 0) return environment.print(`no move tasks for the ${options.queue} dead-letter queue`);
         environment.print(
@@ -91,9 +84,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
             ]),
           ),
         );
-      } finally {
-        await context.close();
-      }
+      });
     });
 
   dlq
@@ -101,13 +92,10 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     .description("cancel a running message move task (CancelMessageMoveTask)")
     .requiredOption("--task <handle>", "the task handle from `dlq redrive-status`")
     .action(async (options: { task: string }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const { ApproximateNumberOfMessagesMoved = 0 } = await context.sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: options.task }));
         environment.print(`move task cancelled after ${ApproximateNumberOfMessagesMoved} message(s) moved`);
-      } finally {
-        await context.close();
-      }
+      });
     });
 }
 

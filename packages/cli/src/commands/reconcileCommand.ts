@@ -1,6 +1,6 @@
 import { buildReconcilerDeps, createReconcileHandler } from "@pipeline/functions";
 import type { Command } from "commander";
-import type { CommandEnvironment } from "./CommandEnvironment.js";
+import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { positiveIntArg } from "../validate.js";
 
 export function registerReconcileCommand(program: Command, environment: CommandEnvironment): void {
@@ -11,8 +11,7 @@ export function registerReconcileCommand(program: Command, environment: CommandE
     .option("--stalled-after <seconds>", "no progress this long = stalled", positiveIntArg("--stalled-after"), 30 * 60)
     .option("--json", "print JSON")
     .action(async (options: { lostAfter: number; stalledAfter: number; json?: boolean }) => {
-      const context = environment.open();
-      try {
+      await withContext(environment, async (context) => {
         const lines: string[] = [];
         const record = (level: string) => (message: string, attributes: Record<string, unknown> = {}) => lines.push(`${level.padEnd(5)} ${message} ${JSON.stringify(attributes)}`);
         const deps = buildReconcilerDeps(
@@ -28,8 +27,6 @@ export function registerReconcileCommand(program: Command, environment: CommandE
         const summary = await createReconcileHandler(deps)({});
         if (options.json) return environment.print(JSON.stringify({ summary, log: lines }, null, 2));
         environment.print([...lines.filter((line) => !line.startsWith("info  reconcile finished")), `reconcile finished: ${JSON.stringify(summary)}`].join("\n"));
-      } finally {
-        await context.close();
-      }
+      });
     });
 }

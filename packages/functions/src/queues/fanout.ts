@@ -1,6 +1,6 @@
 import { batchMessageSchema, errorMessage, fanOutBatch, parseMessage, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { fanoutDepsFromEnv, type FanoutDeps } from "../container.js";
+import { fanoutDepsFromEnv, type FanoutDeps } from "../composition/fanout.js";
 import { lazy } from "../lazy.js";
 import { settleRecords } from "./settleRecords.js";
 

@@ -1,6 +1,6 @@
 import { errorMessage, finalizeProgress, parseMessage, progressMessageSchema, type ProgressMessage, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { finalizerDepsFromEnv, type FinalizerDeps } from "../container.js";
+import { finalizerDepsFromEnv, type FinalizerDeps } from "../composition/finalizer.js";
 import { lazy } from "../lazy.js";
 import { settleRecords } from "./settleRecords.js";
 

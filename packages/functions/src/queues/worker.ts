@@ -1,7 +1,7 @@
 import { errorMessage, parseMessage, processUploads, uploadMessageSchema, type UploadWork, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { lazy } from "../lazy.js";
-import { workerDepsFromEnv, type WorkerDeps } from "../container.js";
+import { workerDepsFromEnv, type WorkerDeps } from "../composition/worker.js";
 import { receiveCount } from "./receiveCount.js";
 import { settleRecords } from "./settleRecords.js";
 

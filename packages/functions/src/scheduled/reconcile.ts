@@ -1,6 +1,6 @@
 import { reconcile, type ReconcileReport } from "@pipeline/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { reconcilerDepsFromEnv, type ReconcilerDeps } from "../container.js";
+import { reconcilerDepsFromEnv, type ReconcilerDeps } from "../composition/reconciler.js";
 import { lazy } from "../lazy.js";
 
 export interface ReconcileSummary {

@@ -1,6 +1,6 @@
 import { InvalidTokenError, openConnection } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { webSocketDepsFromEnv, type WebSocketDeps } from "../container.js";
+import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
 import { lazy } from "../lazy.js";
 
 /** `$connect`: a client with a valid token is recorded; any other is refused (no connection kept). */

@@ -1,6 +1,6 @@
 import { closeConnection } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
-import { webSocketDepsFromEnv, type WebSocketDeps } from "../container.js";
+import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
 import { lazy } from "../lazy.js";
 
 /** `$disconnect`: forgets the connection. Best effort on AWS's side too: the sweeper catches the rest. */

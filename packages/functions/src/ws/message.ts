@@ -1,7 +1,7 @@
 import { subscribeToBatch, type ErrorFrame, type ServerMessage } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { z } from "zod";
-import { webSocketDepsFromEnv, type WebSocketDeps } from "../container.js";
+import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
 import { lazy } from "../lazy.js";
 
 /** Client frames are small commands; API Gateway's own frame limit is 32 KB. */

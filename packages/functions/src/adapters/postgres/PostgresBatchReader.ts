@@ -1,21 +1,12 @@
-import type { BatchPage, BatchReader, BatchStatus, BatchView, UploadStatus, UploadView } from "@pipeline/core";
+import type { BatchPage, BatchReader, BatchView, UploadStatus, UploadView } from "@pipeline/core";
+import { NIL_UUID, type BatchRow } from "./rows.js";
 import type { Sql } from "./Sql.js";
 
 const BATCH_COLUMNS = `id, user_id, status, total_uploads, processed_uploads, successful_uploads, failed_uploads,
   cancelled_uploads, progress_version, error_message, created_at, started_at, completed_at, updated_at`;
 
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
-
-interface BatchRow extends Record<string, unknown> {
-  id: string;
-  user_id: string;
-  status: BatchStatus;
-  total_uploads: number;
-  processed_uploads: number;
-  successful_uploads: number;
-  failed_uploads: number;
-  cancelled_uploads: number;
-  progress_version: string | number;
+/** A batch row with the columns a reader shows. */
+interface BatchViewRow extends BatchRow {
   error_message: string | null;
   created_at: Date;
   started_at: Date | null;
@@ -39,7 +30,7 @@ export class PostgresBatchReader implements BatchReader {
 
   async page(batchId: string, { after, limit }: { after: string | null; limit: number }): Promise<BatchPage | undefined> {
     const [batches, uploads] = await Promise.all([
-      this.sql.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM upload_batches WHERE id = $1`, [batchId]),
+      this.sql.query<BatchViewRow>(`SELECT ${BATCH_COLUMNS} FROM upload_batches WHERE id = $1`, [batchId]),
       this.sql.query<UploadRow>(
         `SELECT id, filename, processing_status, error_message, mime_type, file_size, thumbnail_path, description
            FROM uploads WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
@@ -74,7 +65,7 @@ export class PostgresBatchReader implements BatchReader {
   }
 
   async listForUser(userId: string, limit: number): Promise<BatchView[]> {
-    const { rows } = await this.sql.query<BatchRow>(
+    const { rows } = await this.sql.query<BatchViewRow>(
       `SELECT ${BATCH_COLUMNS} FROM upload_batches WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
       [userId, limit],
     );
@@ -86,7 +77,7 @@ function iso(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
 }
 
-function toView(row: BatchRow): BatchView {
+function toView(row: BatchViewRow): BatchView {
   return {
     batchId: row.id,
     userId: row.user_id,

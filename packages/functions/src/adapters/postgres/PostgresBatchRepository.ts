@@ -1,6 +1,6 @@
 import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, ProgressAdvance } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
-import { toSnapshot, type BatchRow } from "./rows.js";
+import { NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
 
 const START_FAN_OUT = `
   WITH target AS (
@@ -65,8 +65,6 @@ const ADVANCE_PROGRESS = `
   RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
             b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
             locked.status AS previous_status, locked.updated_at AS previous_updated_at`;
-
-const NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
 export class PostgresBatchRepository implements BatchRepository {
   constructor(private readonly sql: Sql) {}

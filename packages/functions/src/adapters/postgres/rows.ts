@@ -1,5 +1,8 @@
 import type { BatchSnapshot, BatchStatus } from "@pipeline/core";
 
+/** The lowest UUID: where a keyset page starts when there is no cursor yet. */
+export const NIL_UUID = "00000000-0000-0000-0000-000000000000";
+
 export interface BatchRow extends Record<string, unknown> {
   id: string;
   user_id: string;

@@ -1,0 +1,34 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@pipeline/core";
+import type { Wiring } from "@pipeline/wiring";
+import type { Context } from "aws-lambda";
+import { createPool } from "../adapters/postgres/createPool.js";
+import type { Database, Sql } from "../adapters/postgres/Sql.js";
+import type { FanoutConfig } from "../config.js";
+import type { PublishingMetrics } from "../metrics.js";
+import type { SettleDeps } from "../queues/settleRecords.js";
+
+export type HandlerLogger = Logger & { addContext?(context: Context): void };
+
+/** Clients shared by every function of one process (one per Lambda; one for the whole local stack). */
+export interface Infrastructure {
+  sql: Sql;
+  sqs: SQSClient;
+  logger?: HandlerLogger;
+  metrics?: PublishingMetrics;
+}
+
+export type Settle = Omit<SettleDeps, "logger" | "metrics">;
+
+/** Overrides of a function's dependencies, and the wiring to read its settings from. */
+export type BuildOptions<T> = Partial<T> & { wiring?: Wiring };
+
+/** The clients a Lambda builds at cold start from its configuration. */
+export function infrastructureFromConfig(config: Pick<FanoutConfig, "DATABASE_URL" | "PG_LOCAL_WS_PROXY" | "AWS_REGION" | "SQS_ENDPOINT">): Infrastructure & { database: Database } {
+  const pool = createPool({ connectionString: config.DATABASE_URL, localWebSocketProxy: config.PG_LOCAL_WS_PROXY });
+  return {
+    sql: pool,
+    database: pool,
+    sqs: new SQSClient({ region: config.AWS_REGION, ...(config.SQS_ENDPOINT ? { endpoint: config.SQS_ENDPOINT } : {}) }),
+  };
+}

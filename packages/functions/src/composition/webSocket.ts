@@ -1,0 +1,36 @@
+import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import type { BatchReader, ConnectionDeps, ConnectionNotifier } from "@pipeline/core";
+import { ApiGatewayConnectionNotifier } from "../adapters/apigateway/ApiGatewayConnectionNotifier.js";
+import { JwtTokenVerifier } from "../adapters/auth/JwtTokenVerifier.js";
+import { PostgresBatchReader } from "../adapters/postgres/PostgresBatchReader.js";
+import { PostgresConnectionRepository } from "../adapters/postgres/PostgresConnectionRepository.js";
+import { readWebSocketConfig, type WebSocketConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import { infrastructureFromConfig, type HandlerLogger, type Infrastructure } from "./infrastructure.js";
+
+export interface WebSocketDeps extends ConnectionDeps {
+  logger: HandlerLogger;
+  notifier: ConnectionNotifier;
+  reader: BatchReader;
+}
+
+export function buildWebSocketDeps(
+  config: WebSocketConfig,
+  infra: Infrastructure & { apiGateway?: ApiGatewayManagementApiClient },
+  overrides: Partial<WebSocketDeps> = {},
+): WebSocketDeps {
+  const apiGateway = infra.apiGateway ?? new ApiGatewayManagementApiClient({ endpoint: config.WS_MANAGEMENT_ENDPOINT, region: config.AWS_REGION });
+  return {
+    connections: new PostgresConnectionRepository(infra.sql),
+    tokens: new JwtTokenVerifier(config.AUTH_SECRET),
+    notifier: new ApiGatewayConnectionNotifier(apiGateway),
+    reader: new PostgresBatchReader(infra.sql),
+    logger: infra.logger ?? createLogger("websocket"),
+    ...overrides,
+  };
+}
+
+export function webSocketDepsFromEnv(): WebSocketDeps {
+  const config = readWebSocketConfig();
+  return buildWebSocketDeps(config, infrastructureFromConfig(config));
+}
