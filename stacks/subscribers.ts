@@ -43,7 +43,9 @@ export function subscribers(deps: { queues: Queues; storage: Storage; secrets: S
     permissions: [
       // The worker sets a failed message's backoff itself, besides what the event source mapping does.
       { actions: ["sqs:ChangeMessageVisibility"], resources: [uploads.queue.arn] },
-      sendTo(uploads.dlq, progress.queue),
+      // Bad messages parked with their reason, progress reports, and its own messages requeued
+      // (as new ones) while the database is unreachable.
+      sendTo(uploads.dlq, progress.queue, uploads.queue),
       { actions: ["s3:GetObject", "s3:PutObject"], resources: [$interpolate`${storage.media.arn}/*`] },
       // Without ListBucket S3 answers a missing upload with 403 instead of 404, and the worker
       // would retry a file that will never appear instead of failing it at once.
@@ -61,7 +63,8 @@ export function subscribers(deps: { queues: Queues; storage: Storage; secrets: S
       PROGRESS_DLQ_URL: progress.dlq.url,
       WS_MANAGEMENT_ENDPOINT: webSocket.managementEndpoint,
     },
-    permissions: [sendTo(progress.dlq)],
+    // Bad progress messages parked, and its own messages requeued while the database is unreachable.
+    permissions: [sendTo(progress.dlq, progress.queue)],
     // The link grants execute-api:ManageConnections, for the pushes (PostToConnection).
     link: [webSocket],
   });

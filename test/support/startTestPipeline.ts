@@ -1,4 +1,4 @@
-import { PurgeQueueCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
 import { startManagementServer } from "@pipeline/local/gateway/startManagementServer";
 import { createPipeline, localSqsClient, type Pipeline } from "@pipeline/local/pipeline/createPipeline";
@@ -25,7 +25,7 @@ export interface TestPipeline extends Pipeline {
   logger: RecordingLogger;
   metrics: RecordingMetrics;
   connections: RecordingConnections;
-  /** Receives (and deletes) every message now in a queue, for inspection. */
+  /** Receives (and deletes) every message now visible in a queue, for inspection. */
   drain(queue: QueueName | `${QueueName}-dlq`): Promise<Message[]>;
   close(): Promise<void>;
 }
@@ -81,7 +81,12 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
         if (Messages.length === 0) break;
         all.push(...Messages);
       }
-      await pipeline.sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+      // Deleted one by one, not purged: a purge would also drop delayed messages not received yet.
+      for (let start = 0; start < all.length; start += 10) {
+        await pipeline.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url, Entries: all.slice(start, start + 10).map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? "" })) }),
+        );
+      }
       return all;
     },
     async close() {

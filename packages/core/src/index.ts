@@ -18,7 +18,7 @@ export { coalesceChanges } from "./progress/coalesceChanges.js";
 export { finalizeProgress, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
 export { fanOutBatch, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
-export { decideRetry, type RetryDecision, type RetryPolicy } from "./worker/retryPolicy.js";
+export { decideRetry, MAX_REQUEUES, requeueDelaySeconds, type RetryDecision, type RetryPolicy } from "./worker/retryPolicy.js";
 export type { Verdict } from "./worker/Verdict.js";
 export { mapWithConcurrency } from "./support/mapWithConcurrency.js";
 export { withDeadline } from "./support/withDeadline.js";

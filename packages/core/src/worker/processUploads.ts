@@ -37,9 +37,6 @@ export interface ProcessUploadsOptions {
   stageReportIntervalMillis?: number;
 }
 
-/** Retrying a message whose commit or progress report failed: soon, the work is already done. */
-const INFRASTRUCTURE_RETRY_SECONDS = 1;
-
 /**
  * Processes one invocation's upload messages: claims them in one statement, runs the processing
  * step, then commits each batch's terminal transitions and counters in one guarded statement, and
@@ -151,7 +148,7 @@ export async function processUploads(
         logger.error(reason, { batchId });
         for (const messageId of entry.messageIds) {
           const current = verdicts.get(messageId);
-          if (current?.kind === "done") verdicts.set(messageId, { kind: "retry", delaySeconds: INFRASTRUCTURE_RETRY_SECONDS, reason });
+          if (current?.kind === "done") verdicts.set(messageId, { kind: "requeue", reason });
         }
       }
     }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideRetry } from "./retryPolicy.js";
+import { decideRetry, requeueDelaySeconds } from "./retryPolicy.js";
 
 const policy = { maxReceiveCount: 4, baseDelaySeconds: 2, maxDelaySeconds: 5 };
 
@@ -15,5 +15,11 @@ describe("decideRetry", () => {
   it("gives up on the last attempt the queue allows, and after it", () => {
     expect(decideRetry(4, policy)).toEqual({ kind: "give-up" });
     expect(decideRetry(9, policy)).toEqual({ kind: "give-up" });
+  });
+});
+
+describe("requeueDelaySeconds", () => {
+  it("starts at 5 s, doubles, and stops at 5 minutes", () => {
+    expect([0, 1, 2, 3, 6, 7, 20].map(requeueDelaySeconds)).toEqual([5, 10, 20, 40, 300, 300, 300]);
   });
 });

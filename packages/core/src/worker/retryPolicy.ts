@@ -13,3 +13,14 @@ export function decideRetry(receiveCount: number, policy: RetryPolicy): RetryDec
   const delay = policy.baseDelaySeconds * 2 ** Math.max(0, receiveCount - 1);
   return { kind: "retry", delaySeconds: Math.min(policy.maxDelaySeconds, Math.round(delay)) };
 }
+
+/** Requeues a message may go through before its failures start to count (about 40 minutes of outage). */
+export const MAX_REQUEUES = 12;
+
+/**
+ * Delay before a requeued message (a dependency was down) is seen again: 5 s doubling to 5 min, so
+ * a short outage is ridden out in seconds and a long one costs few requests.
+ */
+export function requeueDelaySeconds(previousRequeues: number): number {
+  return Math.min(300, 5 * 2 ** Math.max(0, previousRequeues));
+}

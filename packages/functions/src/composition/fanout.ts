@@ -2,6 +2,7 @@ import type { BatchMessage, FanOutDeps, ProgressMessage } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { PostgresBatchRepository } from "../adapters/postgres/PostgresBatchRepository.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
+import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 import { SqsJsonQueue } from "../adapters/sqs/SqsJsonQueue.js";
 import { SqsUploadQueue } from "../adapters/sqs/SqsUploadQueue.js";
 import { readFanoutConfig, type FanoutConfig } from "../config.js";
@@ -28,7 +29,11 @@ export function buildFanoutDeps(config: FanoutConfig, infra: Infrastructure, opt
     metrics: infra.metrics ?? createMetrics("fanout"),
     pageSize: wiring.fanout.pageSize,
     reserveMillis: wiring.fanout.reserveMillis,
-    settle: { deadLetters: new SqsDeadLetterQueue(infra.sqs, config.BATCHES_DLQ_URL), sourceQueue: "batches" },
+    settle: {
+      deadLetters: new SqsDeadLetterQueue(infra.sqs, config.BATCHES_DLQ_URL),
+      requeue: new SqsRequeue(infra.sqs, config.BATCHES_QUEUE_URL),
+      sourceQueue: "batches",
+    },
     ...overrides,
   };
 }

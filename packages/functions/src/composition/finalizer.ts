@@ -6,6 +6,7 @@ import { PostgresConnectionRepository } from "../adapters/postgres/PostgresConne
 import { PostgresPushSequencer } from "../adapters/postgres/PostgresPushSequencer.js";
 import type { Database } from "../adapters/postgres/Sql.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
+import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 import { readFinalizerConfig, type FinalizerConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { createMetrics, type PublishingMetrics } from "../metrics.js";
@@ -32,7 +33,11 @@ export function buildFinalizerDeps(
     logger: infra.logger ?? createLogger("finalizer"),
     metrics: infra.metrics ?? createMetrics("finalizer"),
     pushConcurrency: 16,
-    settle: { deadLetters: new SqsDeadLetterQueue(infra.sqs, config.PROGRESS_DLQ_URL), sourceQueue: "progress" },
+    settle: {
+      deadLetters: new SqsDeadLetterQueue(infra.sqs, config.PROGRESS_DLQ_URL),
+      requeue: new SqsRequeue(infra.sqs, config.PROGRESS_QUEUE_URL),
+      sourceQueue: "progress",
+    },
     ...overrides,
   };
 }

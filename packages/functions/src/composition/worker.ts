@@ -8,6 +8,7 @@ import { PostgresUploadRepository } from "../adapters/postgres/PostgresUploadRep
 import { SimulatedUploadProcessor } from "../adapters/processing/SimulatedUploadProcessor.js";
 import { S3ObjectStore } from "../adapters/s3/S3ObjectStore.js";
 import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
+import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 import { SqsJsonQueue } from "../adapters/sqs/SqsJsonQueue.js";
 import { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
@@ -43,6 +44,7 @@ export function buildWorkerDeps(
     concurrency: wiring.functions.worker.batchSize,
     settle: {
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.UPLOADS_DLQ_URL),
+      requeue: new SqsRequeue(infra.sqs, config.UPLOADS_QUEUE_URL),
       visibility: new SqsMessageVisibility(infra.sqs, config.UPLOADS_QUEUE_URL),
       sourceQueue: "uploads",
     },

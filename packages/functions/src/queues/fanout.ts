@@ -4,9 +4,6 @@ import { fanoutDepsFromEnv, type FanoutDeps } from "../composition/fanout.js";
 import { lazy } from "../lazy.js";
 import { settleRecords } from "./settleRecords.js";
 
-/** A fan-out that failed part way is retried soon; what it already sent is not sent twice for terminal uploads. */
-const RETRY_DELAY_SECONDS = 5;
-
 export function createFanoutHandler(deps: FanoutDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.logger.addContext?.(context);
@@ -35,7 +32,8 @@ export function createFanoutHandler(deps: FanoutDeps) {
       } catch (error) {
         const reason = `fan-out failed: ${errorMessage(error)}`;
         deps.logger.error(reason, { batchId });
-        verdicts.set(record.messageId, { kind: "retry", delaySeconds: RETRY_DELAY_SECONDS, reason });
+        // Requeued, then resumed: uploads already sent and finished since are not sent again.
+        verdicts.set(record.messageId, { kind: "requeue", reason });
       }
     }
     try {

@@ -4,8 +4,6 @@ import { finalizerDepsFromEnv, type FinalizerDeps } from "../composition/finaliz
 import { lazy } from "../lazy.js";
 import { settleRecords } from "./settleRecords.js";
 
-const RETRY_DELAY_SECONDS = 2;
-
 export function createFinalizerHandler(deps: FinalizerDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.logger.addContext?.(context);
@@ -28,7 +26,7 @@ export function createFinalizerHandler(deps: FinalizerDeps) {
     } catch (error) {
       const reason = `progress could not be applied: ${errorMessage(error)}`;
       deps.logger.error(reason, { messages: valid.length });
-      for (const { messageId } of valid) verdicts.set(messageId, { kind: "retry", delaySeconds: RETRY_DELAY_SECONDS, reason });
+      for (const { messageId } of valid) verdicts.set(messageId, { kind: "requeue", reason });
     }
     try {
       return await settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger, metrics: deps.metrics });

@@ -1,11 +1,14 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Logger, Metrics, Verdict } from "@pipeline/core";
+import { MAX_REQUEUES, requeueDelaySeconds, type Logger, type Metrics, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
 import type { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
+import { REQUEUES_ATTRIBUTE, type SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 
 export interface SettleDeps {
   deadLetters: SqsDeadLetterQueue;
+  /** The function's own queue, for messages whose dependency was down. */
+  requeue: SqsRequeue;
   /** When set, a retry verdict's delay is applied to the message before it is reported failed. */
   visibility?: SqsMessageVisibility;
   logger: Logger;
@@ -20,7 +23,8 @@ export class RetryLaterError extends Error {
 
 /**
  * Turns per-message verdicts into the partial batch response: dead letters are parked with their
- * reason and acknowledged, retries get their backoff and are reported failed.
+ * reason and acknowledged, requeued messages are sent again as new ones and acknowledged, retries
+ * get their backoff and are reported failed.
  */
 export async function settleRecords(
   event: SQSEvent,
@@ -37,8 +41,18 @@ export async function settleRecords(
       deps.metrics.count("DeadLetters");
       return;
     }
+    if (verdict.kind === "requeue") {
+      const requeues = Number(record.messageAttributes[REQUEUES_ATTRIBUTE]?.stringValue ?? 0);
+      if (requeues < MAX_REQUEUES) {
+        const delaySeconds = requeueDelaySeconds(requeues);
+        await deps.requeue.send(record.body, requeues + 1, delaySeconds);
+        deps.logger.warn("a dependency was unreachable; message requeued", { messageId: record.messageId, reason: verdict.reason, requeues: requeues + 1, delaySeconds });
+        return;
+      }
+      deps.logger.error("requeued too often; the failure now counts as an attempt", { messageId: record.messageId, reason: verdict.reason, requeues });
+    }
     if (deps.visibility) {
-      await deps.visibility.delay(record.receiptHandle, verdict.delaySeconds).catch((error: unknown) => {
+      await deps.visibility.delay(record.receiptHandle, verdict.kind === "retry" ? verdict.delaySeconds : requeueDelaySeconds(MAX_REQUEUES)).catch((error: unknown) => {
         deps.logger.warn("could not set the retry delay; the visibility timeout applies", { messageId: record.messageId, reason: String(error) });
       });
     }

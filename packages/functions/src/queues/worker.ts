@@ -30,7 +30,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
     } catch (error) {
       const reason = `claim failed: ${errorMessage(error)}`;
       deps.logger.error(reason, { messages: works.length });
-      for (const work of works) verdicts.set(work.messageId, { kind: "retry", delaySeconds: deps.retry.baseDelaySeconds, reason });
+      for (const work of works) verdicts.set(work.messageId, { kind: "requeue", reason });
     }
     try {
       return await settleRecords(event, context, verdicts, { ...deps.settle, logger: deps.logger, metrics: deps.metrics });

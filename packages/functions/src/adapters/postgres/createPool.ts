@@ -1,4 +1,4 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { Client, Pool } from "@neondatabase/serverless";
 import ws from "ws";
 
 export interface PoolOptions {
@@ -13,16 +13,33 @@ export interface PoolOptions {
   onIdleClientError?: (error: Error) => void;
 }
 
-/** A Neon serverless pool: Postgres over WebSockets, the same driver in the cloud and locally. */
+/**
+ * A Neon serverless pool: Postgres over WebSockets, the same driver in the cloud and locally.
+ * The driver's settings are made per client, never on the global `neonConfig`: a process that
+ * holds two pools (the local stack and a test, say) keeps each one's own proxy.
+ */
 export function createPool({ connectionString, localWebSocketProxy, max = 10, onIdleClientError = () => {} }: PoolOptions): Pool {
-  neonConfig.webSocketConstructor = ws;
-  if (localWebSocketProxy) {
-    neonConfig.wsProxy = (host, port) => `${localWebSocketProxy}/v2?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false;
-    neonConfig.coalesceWrites = false;
+  class ConfiguredClient extends Client {
+    constructor(config?: ConstructorParameters<typeof Client>[0]) {
+      super(config);
+      const settings = this.neonConfig;
+      settings.webSocketConstructor = ws;
+      if (localWebSocketProxy) {
+        settings.wsProxy = (host, port) => `${localWebSocketProxy}/v2?address=${host}:${port}`;
+        settings.useSecureWebSocket = false;
+        settings.pipelineConnect = false;
+        settings.coalesceWrites = false;
+      }
+    }
   }
-  const pool = new Pool({ connectionString, max });
+  class ConfiguredPool extends Pool {
+    constructor(config: ConstructorParameters<typeof Pool>[0]) {
+      super(config);
+      // Neon's Pool sets its own Client class after construction, over the `Client` option.
+      this.Client = ConfiguredClient;
+    }
+  }
+  const pool = new ConfiguredPool({ connectionString, max });
   // Without a listener the pool's 'error' event would end the process; the pool already dropped the client.
   pool.on("error", onIdleClientError);
   return pool;
