@@ -14,14 +14,6 @@ export class ProcessingTimeoutError extends Error {
   }
 }
 
-/** A queue message that can never be processed: it goes to the dead-letter queue with this reason. */
-export class BadMessageError extends Error {
-  override readonly name = "BadMessageError";
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
-
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -16,7 +16,8 @@ export const uploadMessageSchema = z.object({
 });
 export type UploadMessage = z.infer<typeof uploadMessageSchema>;
 
-export const MAX_CHANGES_PER_PROGRESS_MESSAGE = 1000;
+/** A worker invocation reports at most its batch size of changes; this bounds a bad message. */
+const MAX_CHANGES_PER_PROGRESS_MESSAGE = 1000;
 
 /** Body of a progress-queue message: what one worker invocation moved in one batch. */
 export const progressMessageSchema = z.object({

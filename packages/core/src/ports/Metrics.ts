@@ -17,5 +17,3 @@ export interface Metrics {
   count(name: CountMetric, value?: number): void;
   milliseconds(name: DurationMetric, value: number): void;
 }
-
-export const noMetrics: Metrics = { count: () => {}, milliseconds: () => {} };
