@@ -9,6 +9,7 @@ import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import { withDeadline } from "../support/withDeadline.js";
 import type { UploadChange, UploadOutcome, UploadToProcess } from "../upload/types.js";
 import { decideRetry, type RetryPolicy } from "./retryPolicy.js";
+import { OutcomeCommitter } from "./OutcomeCommitter.js";
 import { StageReportBuffer } from "./StageReportBuffer.js";
 import type { Verdict } from "./Verdict.js";
 
@@ -35,12 +36,15 @@ export interface ProcessUploadsOptions {
   concurrency: number;
   /** At most one stage report per batch per this interval. */
   stageReportIntervalMillis?: number;
+  /** How long a finished upload's outcome may wait for others to be committed with it. */
+  commitLingerMillis?: number;
 }
 
 /**
  * Processes one invocation's upload messages: claims them in one statement, runs the processing
- * step, then commits each batch's terminal transitions and counters in one guarded statement, and
- * reports one progress message per batch. Returns a verdict for every message.
+ * step, and commits the terminal transitions and counters of the uploads that finished together
+ * in one guarded statement per batch, with one progress message. Returns a verdict for every
+ * message.
  */
 export async function processUploads(
   deps: ProcessUploadsDeps,
@@ -53,14 +57,10 @@ export async function processUploads(
 
   const claims = await deps.uploads.claim(works.map((work) => work.message));
   const claimByRef = new Map(claims.map((claim) => [refKey(claim), claim]));
-  const byBatch = new Map<string, { outcomes: UploadOutcome[]; changes: UploadChange[]; messageIds: string[] }>();
-  const batchEntry = (batchId: string) => {
-    let entry = byBatch.get(batchId);
-    if (!entry) {
-      entry = { outcomes: [], changes: [], messageIds: [] };
-      byBatch.set(batchId, entry);
-    }
-    return entry;
+  const committer = new OutcomeCommitter(deps, options.commitLingerMillis ?? 1000);
+  const finish = (work: UploadWork, outcome: UploadOutcome) => {
+    committer.add(work.message.batchId, work.messageId, { outcome, change: outcomeChange(outcome) });
+    verdicts.set(work.messageId, { kind: "done" });
   };
 
   const toProcess: Array<{ work: UploadWork; upload: UploadToProcess }> = [];
@@ -73,13 +73,9 @@ export async function processUploads(
     if (rejection) {
       logger.error(`bad upload message: ${rejection}`, { ...ids, messageId: work.messageId });
       verdicts.set(work.messageId, { kind: "dead-letter", reason: rejection });
-      continue;
-    }
-    const entry = batchEntry(work.message.batchId);
-    entry.messageIds.push(work.messageId);
-    if (claim.kind === "terminal") {
+    } else if (claim.kind === "terminal") {
       logger.info("upload already terminal; reporting it again", { ...ids, status: claim.status });
-      entry.changes.push({ uploadId: claim.uploadId, status: claim.status });
+      committer.add(claim.batchId, work.messageId, { change: { uploadId: claim.uploadId, status: claim.status } });
       verdicts.set(work.messageId, { kind: "done" });
     } else if (claim.kind === "batch-not-processing") {
       logger.warn("batch is not processing; upload skipped", { ...ids, batchStatus: claim.batchStatus });
@@ -100,28 +96,24 @@ export async function processUploads(
   const stages = new StageReportBuffer(deps.progress, options.stageReportIntervalMillis ?? 1000, logger);
   await mapWithConcurrency(toProcess, options.concurrency, async ({ work, upload }) => {
     const ids = { batchId: upload.batchId, uploadId: upload.id };
-    const entry = batchEntry(upload.batchId);
     try {
       const remaining = options.processingBudgetMillis - (Date.now() - startedAt);
       const result = await withDeadline(remaining, (signal) =>
         deps.processor.process(upload, { signal, reportStage: (stage) => stages.report(upload.batchId, upload.id, stage) }),
       );
-      entry.outcomes.push({ uploadId: upload.id, status: "completed", result });
-      verdicts.set(work.messageId, { kind: "done" });
+      finish(work, { uploadId: upload.id, status: "completed", result });
     } catch (error) {
       const reason = errorMessage(error);
       if (error instanceof PermanentProcessingError) {
         logger.warn("upload failed permanently", { ...ids, reason });
-        entry.outcomes.push({ uploadId: upload.id, status: "failed", error: reason });
-        verdicts.set(work.messageId, { kind: "done" });
+        finish(work, { uploadId: upload.id, status: "failed", error: reason });
         return;
       }
       const decision = decideRetry(work.receiveCount, deps.retry);
       if (decision.kind === "give-up") {
         const finalReason = `failed after ${work.receiveCount} attempts: ${reason}`;
         logger.warn("upload failed on its last attempt", { ...ids, reason: finalReason });
-        entry.outcomes.push({ uploadId: upload.id, status: "failed", error: finalReason });
-        verdicts.set(work.messageId, { kind: "done" });
+        finish(work, { uploadId: upload.id, status: "failed", error: finalReason });
       } else {
         logger.warn("upload attempt failed; will retry", { ...ids, reason, receiveCount: work.receiveCount, delaySeconds: decision.delaySeconds });
         verdicts.set(work.messageId, { kind: "retry", delaySeconds: decision.delaySeconds, reason });
@@ -130,29 +122,8 @@ export async function processUploads(
   });
 
   await stages.close();
-
-  await Promise.all(
-    [...byBatch].map(async ([batchId, entry]) => {
-      try {
-        if (entry.outcomes.length > 0) {
-          const { counted, completed, failed } = await deps.uploads.recordOutcomes(batchId, entry.outcomes);
-          logger.info("upload outcomes committed", { batchId, outcomes: entry.outcomes.length, counted });
-          deps.metrics?.count("UploadsCompleted", completed);
-          deps.metrics?.count("UploadsFailed", failed);
-        }
-        const changes = [...entry.changes, ...entry.outcomes.map(outcomeChange)];
-        if (changes.length > 0) await deps.progress.send({ batchId, changes });
-      } catch (error) {
-        // Redelivery finds committed uploads terminal and reports them again, so nothing is lost.
-        const reason = `commit or progress report failed: ${errorMessage(error)}`;
-        logger.error(reason, { batchId });
-        for (const messageId of entry.messageIds) {
-          const current = verdicts.get(messageId);
-          if (current?.kind === "done") verdicts.set(messageId, { kind: "requeue", reason });
-        }
-      }
-    }),
-  );
+  await committer.close();
+  for (const [messageId, reason] of committer.failed) verdicts.set(messageId, { kind: "requeue", reason });
   return verdicts;
 }
 
