@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { PipelineClient } from "@pipeline/local/client/PipelineClient";
 import { PortInUseError } from "@pipeline/local/stack/ports";
 import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ANY_PORTS, startTestStack, type TestStack } from "../support/startTestStack.js";
@@ -77,6 +78,41 @@ describe("the local WebSocket gateway", () => {
       await expect(starting).rejects.toThrow(`port ${port} (WebSocket gateway) is already in use: stop what holds it, or set WS_PORT to another port`);
     } finally {
       holder.close();
+    }
+  });
+});
+
+describe("the local gateway's connection limits", () => {
+  let testStack: TestStack;
+
+  beforeAll(async () => {
+    // API Gateway's 10-minute idle timeout and 2-hour lifetime, shortened to seconds.
+    const short = structuredClone(wiring);
+    short.webSocket.limits = { ...short.webSocket.limits, idleTimeoutSeconds: 1, maxConnectionSeconds: 3 };
+    testStack = await startTestStack({ wiring: short });
+  });
+  afterAll(() => testStack?.close());
+
+  const closeCode = (socket: WebSocket) => new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+
+  it("closes an idle connection with 1001, and $disconnect forgets it", async () => {
+    const { stack } = testStack;
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "idle");
+    const socket = await client.connect(() => {});
+
+    expect(await closeCode(socket)).toBe(1001);
+    await waitFor(async () => (await stack.pipeline.sql.query("SELECT 1 FROM connections")).rows.length === 0, 5000, "the record to go");
+  });
+
+  it("closes a busy connection at the end of its lifetime", async () => {
+    const { stack } = testStack;
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "busy");
+    const socket = await client.connect(() => {});
+    const keepAlive = setInterval(() => socket.send("{}"), 300);
+    try {
+      expect(await closeCode(socket)).toBe(1001);
+    } finally {
+      clearInterval(keepAlive);
     }
   });
 });
