@@ -17,3 +17,10 @@ export class ProcessingTimeoutError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Failure reasons travel in progress messages and pushes: long ones (a quoted 16 KB filename) are cut. */
+export const MAX_REASON_LENGTH = 1000;
+
+export function boundedReason(reason: string): string {
+  return reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`;
+}

@@ -2,7 +2,7 @@ export * from "./batch/batchStatus.js";
 export type { BatchSnapshot } from "./batch/BatchSnapshot.js";
 export * from "./upload/uploadStatus.js";
 export { UPLOAD_STAGES, type ProcessingResult, type StoredResults, type UploadChange, type UploadOutcome, type UploadStage, type UploadToProcess } from "./upload/types.js";
-export { PermanentProcessingError, ProcessingTimeoutError, errorMessage } from "./errors.js";
+export { boundedReason, MAX_REASON_LENGTH, PermanentProcessingError, ProcessingTimeoutError, errorMessage } from "./errors.js";
 export * from "./messages/schemas.js";
 export { parseMessage, type ParseResult } from "./messages/parseMessage.js";
 export type { Logger, LogAttributes } from "./ports/Logger.js";

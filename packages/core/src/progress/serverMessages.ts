@@ -2,8 +2,9 @@ import type { BatchStatus } from "../batch/batchStatus.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { UploadChange } from "../upload/types.js";
 import type { UploadStatus } from "../upload/uploadStatus.js";
+import { takeWithinBytes } from "./takeWithinBytes.js";
 
-/** Pushes are kept well under API Gateway's 128 KB message limit; clients fetch a snapshot for more. */
+/** Pushes carry at most this many changes, and stay under API Gateway's 128 KB; clients fetch a snapshot for more. */
 export const MAX_CHANGES_PER_PUSH = 200;
 
 interface BatchCounters {
@@ -66,6 +67,7 @@ export type ServerMessage = BatchProgressPush | BatchCompletedPush | UploadProgr
 
 /** The counters push of a finalizer run: `batch.completed` once the batch is final, else progress. */
 export function progressPush(snapshot: BatchSnapshot, changes: readonly UploadChange[], final: boolean): BatchProgressPush | BatchCompletedPush {
+  const carried = takeWithinBytes(changes, MAX_CHANGES_PER_PUSH);
   return {
     type: final ? "batch.completed" : "batch.progress",
     batchId: snapshot.id,
@@ -76,13 +78,13 @@ export function progressPush(snapshot: BatchSnapshot, changes: readonly UploadCh
     successful: snapshot.successfulUploads,
     failed: snapshot.failedUploads,
     cancelled: snapshot.cancelledUploads,
-    changes: changes.slice(0, MAX_CHANGES_PER_PUSH),
-    changesTruncated: changes.length > MAX_CHANGES_PER_PUSH,
+    changes: carried,
+    changesTruncated: carried.length < changes.length,
   };
 }
 
 /** Stage changes of a finalizer run, when there are any. */
 export function uploadProgressPush(snapshot: BatchSnapshot, stageChanges: readonly UploadChange[]): UploadProgressPush | undefined {
   if (stageChanges.length === 0) return undefined;
-  return { type: "upload.progress", batchId: snapshot.id, version: snapshot.version, uploads: stageChanges.slice(0, MAX_CHANGES_PER_PUSH) };
+  return { type: "upload.progress", batchId: snapshot.id, version: snapshot.version, uploads: takeWithinBytes(stageChanges, MAX_CHANGES_PER_PUSH) };
 }

@@ -1,4 +1,4 @@
-import { errorMessage, PermanentProcessingError } from "../errors.js";
+import { boundedReason, errorMessage, PermanentProcessingError } from "../errors.js";
 import type { UploadMessage } from "../messages/schemas.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
@@ -59,6 +59,7 @@ export async function processUploads(
   const claimByRef = new Map(claims.map((claim) => [refKey(claim), claim]));
   const committer = new OutcomeCommitter(deps, options.commitLingerMillis ?? 1000);
   const finish = (work: UploadWork, outcome: UploadOutcome) => {
+    if (outcome.status === "failed") outcome = { ...outcome, error: boundedReason(outcome.error) };
     committer.add(work.message.batchId, work.messageId, { outcome, change: outcomeChange(outcome) });
     verdicts.set(work.messageId, { kind: "done" });
   };

@@ -34,7 +34,7 @@ export function readMultipart(request: IncomingMessage, limits: MultipartLimits)
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("limit", () => fail(new HttpError(413, "file_too_large", `${info.filename} is larger than ${limits.maxFileBytes} bytes`)));
       stream.on("end", () => {
-        if (!failure) files.push({ filename: info.filename || "unnamed", mimeType: info.mimeType || "application/octet-stream", data: Buffer.concat(chunks) });
+        if (!failure) files.push({ filename: cleanFilename(info.filename), mimeType: info.mimeType || "application/octet-stream", data: Buffer.concat(chunks) });
       });
     });
     parser.on("filesLimit", () => fail(new HttpError(413, "too_many_files", `at most ${limits.maxFiles} files per batch`)));
@@ -46,4 +46,17 @@ export function readMultipart(request: IncomingMessage, limits: MultipartLimits)
     });
     request.pipe(parser);
   });
+}
+
+/** Longest filename kept: names travel in snapshots and failure reasons. */
+const MAX_FILENAME_LENGTH = 1024;
+
+/**
+ * A filename as the user gave it, minus what cannot be stored or shown: control characters
+ * (Postgres text cannot hold NUL) become U+FFFD, and very long names are cut.
+ */
+export function cleanFilename(name: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+  const cleaned = (name ?? "").replace(/[\u0000-\u001f\u007f]/g, "\ufffd").slice(0, MAX_FILENAME_LENGTH);
+  return cleaned.length > 0 ? cleaned : "unnamed";
 }

@@ -3,23 +3,52 @@ export interface Sql {
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
-/** A pool that can also lend one connection, for the rare work that needs a transaction. */
+export interface HeldConnection extends Sql {
+  release(error?: Error | boolean): void;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  removeListener(event: "error", listener: (error: Error) => void): unknown;
+}
+
+/** A pool that can also lend one connection, for the rare work that needs a transaction or a session lock. */
 export interface Database extends Sql {
-  connect(): Promise<Sql & { release(error?: Error | boolean): void }>;
+  connect(): Promise<HeldConnection>;
+}
+
+/**
+ * Lends one connection for `work`. A session the server ends while it is held (restart, failover,
+ * pg_terminate_backend) emits 'error' on the client: without a listener that would end the
+ * process; with one, the query in flight fails and `work` sees the error.
+ */
+export async function withConnection<T>(database: Database, work: (client: HeldConnection) => Promise<T>): Promise<T> {
+  const client = await database.connect();
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on("error", onError);
+  try {
+    return await work(client);
+  } catch (error) {
+    lost ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.removeListener("error", onError);
+    // A connection that failed is dropped, not returned to the pool (which also frees its session locks).
+    client.release(lost ?? false);
+  }
 }
 
 /** Runs `work` in a transaction on one connection; rolls back when it throws. */
 export async function inTransaction<T>(database: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const client = await database.connect();
-  try {
+  return withConnection(database, async (client) => {
     await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    client.release();
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    client.release(error instanceof Error ? error : true);
-    throw error;
-  }
+    try {
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    }
+  });
 }

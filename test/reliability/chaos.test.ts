@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestStack } from "../support/startTestStack.js";
+import { startChaosStack, type ChaosStack } from "./support/chaosStack.js";
+import { KILL_KINDS } from "./support/FaultInjector.js";
+import { formatChaosReport } from "./support/formatReport.js";
+import { runChaosRound, type ChaosSizes } from "./support/runChaosRound.js";
+
+const SIZES: ChaosSizes = {
+  users: 3,
+  batchesPerUser: 2,
+  uploadsPerBatch: 500,
+  clientsPerUser: 2,
+  brokenRate: 0.05,
+  poisonMessages: 4,
+  terminations: 4,
+  terminationWindowMillis: 20_000,
+  reconcileEveryMillis: 4_000,
+  lostAfterSeconds: 10,
+  settleTimeoutMillis: 150_000,
+};
+const KILL_RATE = 0.1;
+const PROGRESS_DROP_RATE = 0.05;
+const MAX_PROCESSING_MILLIS = 10;
+const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
+
+describe("chaos: duplicates, killed invocations, terminated Postgres sessions, lost progress, poison and failing uploads", () => {
+  let chaos: ChaosStack;
+
+  beforeAll(async () => {
+    chaos = await startChaosStack(startTestStack, { killRate: KILL_RATE, progressDropRate: PROGRESS_DROP_RATE, maxLatencyMillis: MAX_PROCESSING_MILLIS, seed: SEED });
+  });
+  afterAll(() => chaos?.close());
+
+  it("ends every batch exact, finalized once, pushed in order to its owner's clients only, with every poison message parked with its reason", async () => {
+    // Act
+    const report = await runChaosRound(chaos, SIZES, 1);
+    console.log(`seed ${SEED} (CHAOS_SEED replays the fault plan)\n${formatChaosReport(report)}`);
+
+    // Assess: the invariants, and a process that never crashed (see sessionLoss.test.ts)...
+    expect(report.violations).toEqual([]);
+    expect(report.settled).toBe(true);
+    expect(report.crashes).toEqual([]);
+    expect(report.uploads).toBe(SIZES.users * SIZES.batchesPerUser * SIZES.uploadsPerBatch);
+    // ...under every fault injected, each of which did happen.
+    const { faults } = report;
+    expect(faults.duplicatesDelivered).toBeGreaterThanOrEqual(report.uploads);
+    for (const kind of KILL_KINDS) {
+      expect(faults.killed.worker[kind], `worker invocations killed ${kind}`).toBeGreaterThan(0);
+      expect(faults.killed.finalizer[kind], `finalizer invocations killed ${kind}`).toBeGreaterThan(0);
+    }
+    expect(faults.progressDropped).toBeGreaterThan(0);
+    expect(report.connectionsTerminated).toBeGreaterThan(0);
+    expect(report.deadLetters.uploads).toBeGreaterThanOrEqual(SIZES.poisonMessages);
+  }, 240_000);
+});

@@ -1,0 +1,115 @@
+import type { DeadLetterMessage } from "@pipeline/core";
+import type { BatchState } from "../../support/seedBatch.js";
+import type { RecordingClient } from "./RecordingClient.js";
+
+/** A batch the run submitted, with what it must end as. */
+export interface ExpectedBatch {
+  batchId: string;
+  userId: string;
+  uploads: number;
+  /** Uploads that fail permanently: they must end `failed`, the others `completed`. */
+  broken: number;
+}
+
+/** A message that can never succeed, sent on purpose: it must sit in a DLQ with its reason. */
+export interface PoisonMessage {
+  queue: "uploads" | "batches" | "progress";
+  body: string;
+  reason: RegExp;
+}
+
+/** I1, I2, I5 (every upload terminal and counted once, counters consistent) and I3 (one finalization). */
+export function checkBatches(
+  expected: readonly ExpectedBatch[],
+  states: ReadonlyMap<string, BatchState>,
+  finalizations: ReadonlyMap<string, number>,
+  finalizedLogLines: ReadonlyMap<string, number>,
+): string[] {
+  const violations: string[] = [];
+  for (const batch of expected) {
+    const state = states.get(batch.batchId);
+    const name = `batch ${batch.batchId}`;
+    if (!state) {
+      violations.push(`I5 ${name}: not found`);
+      continue;
+    }
+    const { actual } = state;
+    if (state.processed !== state.successful + state.failed + state.cancelled || state.processed > state.total) {
+      violations.push(`I2 ${name}: counters inconsistent ${JSON.stringify(state)}`);
+    }
+    if (state.processed !== actual.terminal || state.successful !== actual.completed || state.failed !== actual.failed || state.cancelled !== actual.cancelled || state.total !== actual.all) {
+      violations.push(`I1/I2 ${name}: counters differ from the uploads table ${JSON.stringify(state)}`);
+    }
+    if (actual.all !== batch.uploads) violations.push(`I5 ${name}: ${actual.all} uploads stored, ${batch.uploads} submitted`);
+    if (actual.terminal !== actual.all) violations.push(`I5 ${name}: ${actual.all - actual.terminal} uploads not terminal`);
+    const want = { status: "completed", total: batch.uploads, processed: batch.uploads, successful: batch.uploads - batch.broken, failed: batch.broken, cancelled: 0 };
+    const got = { status: state.status, total: state.total, processed: state.processed, successful: state.successful, failed: state.failed, cancelled: state.cancelled };
+    if (JSON.stringify(got) !== JSON.stringify(want)) violations.push(`I1 ${name}: ended ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    const moves = finalizations.get(batch.batchId) ?? 0;
+    if (moves !== 1) violations.push(`I3 ${name}: moved to a final state ${moves} times`);
+    const lines = finalizedLogLines.get(batch.batchId) ?? 0;
+    if (lines > 1) violations.push(`I3 ${name}: "batch finalized" logged ${lines} times`);
+  }
+  return violations;
+}
+
+/**
+ * I3 (the final push reaches every client), I4 (versions and counters never go backwards) and I6
+ * (a client only ever receives its own user's batches).
+ */
+export function checkClients(clients: readonly RecordingClient[], expected: readonly ExpectedBatch[], states: ReadonlyMap<string, BatchState>): string[] {
+  const violations: string[] = [];
+  const owners = new Map(expected.map((batch) => [batch.batchId, batch.userId]));
+  for (const [index, client] of clients.entries()) {
+    const name = `client ${index} of ${client.userId}`;
+    for (const { frame } of client.frames) {
+      if (frame.type === "error") violations.push(`${name}: error frame ${JSON.stringify(frame)}`);
+      if (frame.batchId !== undefined && owners.get(frame.batchId) !== client.userId) {
+        violations.push(`I6 ${name}: received ${frame.type} of batch ${frame.batchId}, owned by ${owners.get(frame.batchId) ?? "someone else"}`);
+      }
+    }
+    for (const batch of expected.filter((candidate) => candidate.userId === client.userId)) {
+      const frames = client.frames.map(({ frame }) => frame).filter((frame) => frame.batchId === batch.batchId);
+      const counters = frames.filter((frame) => frame.type === "batch.progress" || frame.type === "batch.completed");
+      for (let at = 1; at < frames.length; at++) {
+        const previous = frames[at - 1]?.version ?? 0;
+        const current = frames[at]?.version ?? 0;
+        if (current < previous) violations.push(`I4 ${name}, batch ${batch.batchId}: version ${current} after ${previous}`);
+      }
+      for (let at = 1; at < counters.length; at++) {
+        const previous = counters[at - 1]?.processed ?? 0;
+        const current = counters[at]?.processed ?? 0;
+        if (current < previous) violations.push(`I4 ${name}, batch ${batch.batchId}: processed ${current} after ${previous}`);
+      }
+      const last = counters.at(-1);
+      const state = states.get(batch.batchId);
+      if (!frames.some((frame) => frame.type === "batch.completed")) violations.push(`I3 ${name}, batch ${batch.batchId}: no batch.completed received`);
+      else if (
+        !last ||
+        !state ||
+        last.type !== "batch.completed" ||
+        last.status !== state.status ||
+        last.processed !== state.processed ||
+        last.successful !== state.successful ||
+        last.failed !== state.failed ||
+        last.total !== state.total
+      ) {
+        violations.push(`I3 ${name}, batch ${batch.batchId}: last push ${JSON.stringify(last && { ...last, changes: undefined })} is not the final state ${JSON.stringify(state)}`);
+      }
+    }
+  }
+  return violations;
+}
+
+/** I5: each poison message sits in its dead-letter queue with its reason, as `batchctl dlq list` shows it. */
+export function checkDeadLetters(letters: readonly DeadLetterMessage[], poison: readonly PoisonMessage[]): string[] {
+  const violations: string[] = [];
+  for (const message of poison) {
+    const parked = letters.filter((letter) => letter.queue === message.queue && letter.body === message.body);
+    if (parked.length === 0) violations.push(`I5 poison message ${message.body.slice(0, 60)} is not in the ${message.queue} dead-letter queue`);
+    else if (!parked.some((letter) => letter.reason !== null && message.reason.test(letter.reason))) {
+      violations.push(`I5 poison message ${message.body.slice(0, 60)} is parked without its reason: ${JSON.stringify(parked.map((letter) => letter.reason))}`);
+    }
+  }
+  return violations;
+}
