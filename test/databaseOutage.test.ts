@@ -4,7 +4,7 @@ import { buildWorkerDeps, createPool, createWorkerHandler, readWorkerConfig } fr
 import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
 import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./support/freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 import { chunk, invoke } from "./support/invoke.js";
 import { RecordingLogger } from "./support/RecordingLogger.js";
 import { batchState, seedBatch } from "./support/seedBatch.js";

@@ -5,7 +5,7 @@ import { PipelineClient } from "@pipeline/local/client/PipelineClient";
 import { generateImages } from "@pipeline/local/demo/generateImages";
 import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 import { batchState } from "../support/seedBatch.js";
 import { waitFor } from "../support/waitFor.js";
 

@@ -2,7 +2,7 @@ import { PermanentProcessingError } from "@pipeline/core";
 import { OllamaAiService, type OllamaAiServiceOptions } from "@pipeline/functions/adapters/ai/OllamaAiService";
 import { AiServiceError, type ImageMetadata } from "@pipeline/media";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freePort } from "../support/freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 import { FakeOllama, ollamaAnswers } from "./fakeOllama.js";
 
 const metadata: ImageMetadata = {

@@ -8,7 +8,7 @@ import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLoc
 import { wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 import { batchState, type BatchState } from "../support/seedBatch.js";
 import { ANY_PORTS } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";

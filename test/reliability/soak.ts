@@ -8,7 +8,7 @@ import { availableParallelism, cpus, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
-import { freePort } from "../support/freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 import { startChaosStack, type StackStarter } from "./support/chaosStack.js";
 import { DatabaseAdmin } from "./support/DatabaseAdmin.js";
 import { formatChaosReport } from "./support/formatReport.js";

@@ -5,7 +5,7 @@ import { migrate } from "@pipeline/db";
 import { startEmbeddedPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { freePort } from "./freePort.js";
+import { freePort } from "@pipeline/local/stack/freePort";
 
 declare module "vitest" {
   export interface ProvidedContext {

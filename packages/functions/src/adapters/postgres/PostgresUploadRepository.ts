@@ -39,6 +39,8 @@ const CLAIM = `
 
 // One statement moves the uploads and counts them: an upload already terminal is neither moved nor
 // counted, which is what makes counting exactly-once under duplicate deliveries and retries.
+// The ids also come as a uuid[] ($3): the planner cannot size jsonb_to_recordset and, on small
+// tables, chose full scans of uploads (26 ms a call instead of 0.6 ms, measured by the benchmark).
 const RECORD_OUTCOMES = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($2::jsonb)
@@ -46,7 +48,7 @@ const RECORD_OUTCOMES = `
            metadata jsonb, embedding real[])
   ), locked AS (
     SELECT u.id FROM uploads u JOIN input i ON u.id = i.upload_id
-     WHERE u.batch_id = $1 ORDER BY u.id FOR UPDATE OF u
+     WHERE u.batch_id = $1 AND u.id = ANY($3::uuid[]) ORDER BY u.id FOR UPDATE OF u
   ), moved AS (
     UPDATE uploads u
        SET processing_status = i.status,
@@ -57,7 +59,7 @@ const RECORD_OUTCOMES = `
            embedding = coalesce(i.embedding, u.embedding),
            updated_at = now()
       FROM input i, locked
-     WHERE u.id = i.upload_id AND u.id = locked.id
+     WHERE u.id = i.upload_id AND u.id = locked.id AND u.id = ANY($3::uuid[])
        AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
     RETURNING u.processing_status
   ), tally AS (
@@ -121,7 +123,11 @@ export class PostgresUploadRepository implements UploadRepository {
           }
         : { upload_id: outcome.uploadId, status: outcome.status, error: outcome.error },
     );
-    const { rows } = await this.sql.query<{ n: number; completed: number; failed: number }>(RECORD_OUTCOMES, [batchId, JSON.stringify(input)]);
+    const { rows } = await this.sql.query<{ n: number; completed: number; failed: number }>(RECORD_OUTCOMES, [
+      batchId,
+      JSON.stringify(input),
+      outcomes.map((outcome) => outcome.uploadId),
+    ]);
     const row = rows[0];
     return { counted: row?.n ?? 0, completed: row?.completed ?? 0, failed: row?.failed ?? 0 };
   }

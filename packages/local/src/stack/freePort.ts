@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo } from "node:net";
 
+/** A loopback port free right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -1,0 +1,89 @@
+import type { BenchmarkReport, TargetResult } from "./BenchmarkReport.js";
+
+type Cell = string;
+type Row = [figure: Cell, pipeline: Cell, seed: Cell, target: Cell, result: Cell] | { section: string };
+
+const HEADER: [Cell, Cell, Cell, Cell, Cell] = ["Figure", "Pipeline", "Seed port", "Target", "Result"];
+
+/** The report as a plain-text table: each figure beside the seed port's, and next to its target. */
+export function formatTable(report: BenchmarkReport): string {
+  const { seedComparison: c, overhead: o, fanOut, counterContention: k, completionLatency: l, machine } = report;
+  const smallest = fanOut[0];
+  const largest = fanOut[fanOut.length - 1];
+  const target = (id: string): [Cell, Cell] => {
+    const found: TargetResult | undefined = report.targets.find((candidate) => candidate.id === id);
+    return found ? [`${found.target}${found.unit && found.unit !== "x" ? ` ${found.unit}` : found.unit}`, found.pass ? "PASS" : "MISS"] : ["", ""];
+  };
+  const rows: Row[] = [
+    { section: `Against the seed: ${count(c.uploads)} uploads, ${c.latencyMillis} ms simulated latency, worker ${c.worker.batchSize} x ${c.worker.maxConcurrency}` },
+    ["seconds, hand-over to the last upload's commit", num(c.pipeline.run.processingSeconds, 2), num(c.seed.run.processingSeconds, 2), "", ""],
+    ["uploads/s", num(c.pipeline.run.uploadsPerSecond, 1), num(c.seed.run.uploadsPerSecond, 1), "", ""],
+    ["ratio (pipeline / seed port)", `${num(c.ratio, 1)} x`, "", ...target("ratio")],
+    [`efficiency (ideal ${num(c.idealSeconds, 2)} s / measured)`, num(c.efficiency, 2), "", ...target("efficiency")],
+    ["seconds, hand-over to the completion push", num(c.pipeline.run.endToEndSeconds, 2), num(c.seed.run.endToEndSeconds, 2), "", ""],
+    ["end to end: ratio / efficiency", `${num(c.endToEnd.ratio, 1)} x / ${num(c.endToEnd.efficiency, 2)}`, "", "", ""],
+    ["WebSocket pushes per batch per connection", count(c.pipeline.run.pushes), count(c.seed.run.pushes), "", ""],
+    ["seed port: seconds waiting for its pushes", "", num(c.seed.run.pushSeconds, 2), "", ""],
+    ["seed port: rows re-read by the progress monitor", "", count(c.seed.run.monitorReads), "", ""],
+    ["CPU used by other processes meanwhile, % of machine", num(c.pipeline.otherProcessesCpuPercent, 0), num(c.seed.otherProcessesCpuPercent, 0), "", ""],
+
+    { section: `Overhead: ${count(o.uploads)} uploads, 0 ms processor, deployed wiring` },
+    ["uploads/s end to end (hand-over to completion push)", num(o.pipeline.run.endToEndUploadsPerSecond, 0), num(o.seed.run.endToEndUploadsPerSecond, 0), ...target("uploadsPerSecond")],
+    ["uploads/s to the last upload's commit", num(o.pipeline.run.uploadsPerSecond, 0), num(o.seed.run.uploadsPerSecond, 0), "", ""],
+    ["database statements per upload", optional(o.pipeline.statementsPerUpload, 3), optional(o.seed.statementsPerUpload, 2), ...target("statementsPerUpload")],
+    ["CPU ms per upload, this Node process", num(o.pipeline.nodeCpuMsPerUpload, 3), num(o.seed.nodeCpuMsPerUpload, 3), "", ""],
+    ["CPU ms per upload, Postgres processes", optional(o.pipeline.postgresCpuMsPerUpload, 3), optional(o.seed.postgresCpuMsPerUpload, 3), "", ""],
+    ["SQS requests per upload", num(o.pipeline.sqsRequestsPerUpload, 3), num(o.seed.sqsRequestsPerUpload, 3), "", ""],
+    ["WebSocket pushes per batch per connection", count(o.pipeline.run.pushes), count(o.seed.run.pushes), "", ""],
+    ["CPU used by other processes meanwhile, % of machine", num(o.pipeline.otherProcessesCpuPercent, 0), num(o.seed.otherProcessesCpuPercent, 0), "", ""],
+
+    { section: "Fan-out in isolation: the deployed handler alone in a child process, Lambda's V8 limits" },
+    ...fanOut.flatMap((run): Row[] => [
+      [`${count(run.uploads)} uploads: messages/s`, num(run.messagesPerSecond, 0), "", "", ""],
+      [`${count(run.uploads)} uploads: peak growth of RSS / heap / live heap, MB`, `${num(run.peakRssGrowthMb, 1)} / ${num(run.peakHeapGrowthMb, 1)} / ${num(run.liveHeapGrowthMb, 1)}`, "", "", ""],
+    ]),
+    ["peak RSS growth at the largest batch, MB", num(largest?.peakRssGrowthMb ?? NaN, 1), "", ...target("fanOutGrowth")],
+    ["live heap growth, largest batch over smallest, MB", num((largest?.liveHeapGrowthMb ?? NaN) - (smallest?.liveHeapGrowthMb ?? NaN), 1), "", ...target("fanOutFlat")],
+
+    { section: `Counter contention: ${k.writers} writers, ${count(k.perUpload.uploads)} uploads counted into one batch row` },
+    [`uploads counted/s (pipeline: ${k.aggregated.uploadsPerStatement} per statement; seed: 1 increment each)`, num(k.aggregated.uploadsPerSecond, 0), num(k.perUpload.uploadsPerSecond, 0), "", ""],
+    ["statements/s", num(k.aggregated.statementsPerSecond, 0), num(k.perUpload.statementsPerSecond, 0), "", ""],
+    ["seed: uploads/s with its upload-row UPDATE before each increment", "", num(k.perUploadWithRow.uploadsPerSecond, 0), "", ""],
+    ["speedup over increments alone / over row + increment", `${num(k.speedup, 1)} x / ${num(k.speedupOverRowAndCounter, 1)} x`, "", "", ""],
+
+    { section: `Completion latency: ${l.batches} batches of ${l.uploadsPerBatch}, finalizer batching window ${l.finalizerWindowSeconds} s` },
+    ["p50 ms, last commit to batch.completed", num(l.p50Millis, 0), "", "", ""],
+    ["p95 ms", num(l.p95Millis, 0), "", ...target("completionP95")],
+    ["max ms", num(l.maxMillis, 0), "", "", ""],
+  ];
+  const cells = rows.filter((row): row is Exclude<Row, { section: string }> => Array.isArray(row));
+  const widths = HEADER.map((_, column) => Math.max(HEADER[column]?.length ?? 0, ...cells.map((row) => row[column]?.length ?? 0)));
+  const line = (row: readonly Cell[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ").trimEnd();
+  const rule = "-".repeat(widths.reduce((sum, width) => sum + width + 2, -2));
+  const out = [
+    `Benchmark (${report.mode}) on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}; ${num(report.durationSeconds, 0)} s; load average ${num(machine.loadAverageAtStart, 2)} at the start`,
+    "",
+    line(HEADER),
+    rule,
+  ];
+  for (const row of rows) {
+    if (Array.isArray(row)) out.push(line(row));
+    else out.push("", row.section);
+  }
+  const missed = report.targets.filter((result) => !result.pass).length;
+  out.push(rule, `${report.targets.length - missed} of ${report.targets.length} targets met. Statements: ${o.statementCounting}.`);
+  if (report.warnings.length > 0) out.push(`${report.warnings.length} warning(s) from the handlers; see --json or stderr.`);
+  return out.join("\n");
+}
+
+function num(value: number, digits: number): string {
+  return Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
+}
+
+function optional(value: number | null, digits: number): string {
+  return value === null ? "n/a" : num(value, digits);
+}
+
+function count(value: number): string {
+  return value.toLocaleString("en-US");
+}

@@ -1,0 +1,53 @@
+import type { BenchmarkReport, TargetResult } from "./BenchmarkReport.js";
+
+/**
+ * How much more live heap the largest fan-out may keep than the smallest before it counts as growing
+ * with the batch: a page of ids, the SDK's buffers and sockets in flight differ from sample to sample.
+ */
+const FAN_OUT_NOISE_MB = 5;
+
+const TARGETS = {
+  ratio: 12,
+  efficiency: 0.75,
+  statementsPerUpload: 1,
+  uploadsPerSecond: 500,
+  fanOutGrowthMb: 50,
+  completionP95Millis: 2000,
+} as const;
+
+/** Every figure that has a target, with PASS or MISS. */
+export function evaluateTargets(report: Omit<BenchmarkReport, "targets">): TargetResult[] {
+  const { seedComparison, overhead, fanOut, completionLatency } = report;
+  const smallest = fanOut[0];
+  const largest = fanOut[fanOut.length - 1];
+  const statements = overhead.pipeline.statementsPerUpload;
+  const results: TargetResult[] = [
+    atLeast("ratio", "Against the seed", "pipeline uploads/s over the seed port's, to the last commit", seedComparison.ratio, "x", TARGETS.ratio),
+    atLeast("efficiency", "Against the seed", "efficiency (ideal time / time to the last commit)", seedComparison.efficiency, "", TARGETS.efficiency),
+    atMost("statementsPerUpload", "Overhead", "database statements per upload", statements, "", TARGETS.statementsPerUpload),
+    atLeast("uploadsPerSecond", "Overhead", "uploads/s end to end, 0 ms processor", overhead.pipeline.run.endToEndUploadsPerSecond, "uploads/s", TARGETS.uploadsPerSecond),
+  ];
+  if (smallest && largest) {
+    results.push(
+      atMost("fanOutGrowth", "Fan-out", `peak RSS growth at ${largest.uploads.toLocaleString("en-US")} uploads`, largest.peakRssGrowthMb, "MB", TARGETS.fanOutGrowthMb),
+      atMost(
+        "fanOutFlat",
+        "Fan-out",
+        `live heap growth at ${largest.uploads.toLocaleString("en-US")} over that at ${smallest.uploads.toLocaleString("en-US")}`,
+        largest.liveHeapGrowthMb - smallest.liveHeapGrowthMb,
+        "MB",
+        FAN_OUT_NOISE_MB,
+      ),
+    );
+  }
+  results.push(atMost("completionP95", "Completion latency", "p95, last commit to batch.completed", completionLatency.p95Millis, "ms", TARGETS.completionP95Millis));
+  return results;
+}
+
+function atLeast(id: string, section: string, figure: string, value: number | null, unit: string, bound: number): TargetResult {
+  return { id, section, figure, value, unit, target: `>= ${bound}`, pass: value !== null && value >= bound };
+}
+
+function atMost(id: string, section: string, figure: string, value: number | null, unit: string, bound: number): TargetResult {
+  return { id, section, figure, value, unit, target: `<= ${bound}`, pass: value !== null && value <= bound };
+}

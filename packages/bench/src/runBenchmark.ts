@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
+import { wiring as deployedWiring } from "@pipeline/wiring";
+import { startBenchDatabase } from "./environment/startBenchDatabase.js";
+import { startBenchStack } from "./environment/startBenchStack.js";
+import { describeMachine } from "./machine.js";
+import type { BenchmarkReport } from "./report/BenchmarkReport.js";
+import { evaluateTargets } from "./report/targets.js";
+import type { BenchContext } from "./scenarios/BenchContext.js";
+import { compareWithSeed } from "./scenarios/compareWithSeed.js";
+import { measureCompletionLatency } from "./scenarios/measureCompletionLatency.js";
+import { measureCounterContention } from "./scenarios/measureCounterContention.js";
+import { measureFanOut } from "./scenarios/measureFanOut.js";
+import { measureOverhead } from "./scenarios/measureOverhead.js";
+import type { BenchmarkSettings } from "./settings.js";
+
+export interface RunBenchmarkOptions {
+  settings: BenchmarkSettings;
+  /** Measure this Postgres instead of an embedded one of the benchmark's own. */
+  databaseUrl?: string | undefined;
+  /** Progress lines while it runs. */
+  log?: (line: string) => void;
+}
+
+/** Different warnings are kept up to this many; the rest are only counted. */
+const MAX_WARNINGS = 50;
+
+/**
+ * Runs every part of the benchmark in this process, one after the other so that none competes with
+ * another for the machine: the comparison with the seed on its own stack (simulated latency), then
+ * overhead, completion latency and fan-out on a stack with a 0 ms processor, then counter contention
+ * on the database alone.
+ *
+ * @example
+ * ```ts
+ * const report = await runBenchmark({ settings: quickSettings() });
+ * console.log(report.seedComparison.ratio);
+ * ```
+ */
+export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkReport> {
+  const { settings } = options;
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const loadAverageAtStart = loadavg()[0] ?? 0;
+  const warnings: string[] = [];
+  let dropped = 0;
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    if (warnings.length < MAX_WARNINGS) warnings.push(message);
+    else dropped++;
+  };
+
+  log(options.databaseUrl ? "postgres   DATABASE_URL" : "postgres   starting an embedded server");
+  const database = await startBenchDatabase(options.databaseUrl);
+  const context: BenchContext = { database, authSecret: randomBytes(48).toString("base64url"), warn };
+  try {
+    log(`comparison ${settings.comparisonUploads} uploads through the pipeline and the seed port, ${settings.latencyMillis} ms latency`);
+    const seedComparison = await compareWithSeed(context, settings);
+
+    const { overhead, completionLatency, fanOut } = await measureOnZeroLatencyStack(context, settings, log);
+
+    log(`counters   ${settings.counterContention.writers} writers`);
+    const counterContention = await measureCounterContention(context, settings);
+
+    if (dropped > 0) warnings.push(`... and ${dropped} more different warnings`);
+    const report: Omit<BenchmarkReport, "targets"> = {
+      mode: settings.mode,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      machine: describeMachine(database.description, loadAverageAtStart),
+      settings,
+      seedComparison,
+      overhead,
+      fanOut,
+      counterContention,
+      completionLatency,
+      warnings,
+    };
+    return { ...report, targets: evaluateTargets(report) };
+  } finally {
+    await database.stop();
+  }
+}
+
+/** Overhead, completion latency and fan-out share one stack with a 0 ms processor and the deployed wiring. */
+async function measureOnZeroLatencyStack(context: BenchContext, settings: BenchmarkSettings, log: (line: string) => void) {
+  const { database, authSecret, warn } = context;
+  const bench = await startBenchStack({ databaseUrl: database.url, authSecret, wiring: structuredClone(deployedWiring), latencyMillis: 0, warn });
+  try {
+    log(`overhead   ${settings.overheadUploads} uploads each, 0 ms processor`);
+    const overhead = await measureOverhead(context, bench, settings);
+    log(`latency    ${settings.completionLatency.batches} batches of ${settings.completionLatency.uploadsPerBatch}`);
+    const completionLatency = await measureCompletionLatency(context, bench, settings);
+    log(`fan-out    ${settings.fanOutSizes.join(" and ")} uploads`);
+    const fanOut = await measureFanOut(context, bench, settings);
+    return { overhead, completionLatency, fanOut };
+  } finally {
+    await bench.stop();
+  }
+}

@@ -1,0 +1,62 @@
+/** How much work each part of the benchmark does. */
+export interface BenchmarkSettings {
+  mode: "full" | "quick";
+  /** The simulated processor's latency in the comparison with the seed. */
+  latencyMillis: number;
+  /** Uploads of the comparison with the seed (each side gets an identical batch of this size). */
+  comparisonUploads: number;
+  /**
+   * The worker's wiring in the comparison: batch size × max concurrency uploads in processing at once.
+   * Every invocation pays a fixed latency (receive, claim, commit, progress, delete) while its slots
+   * sit idle; 8 × 2 pays it least often per upload without a batching window (AWS requires one above
+   * 10 records). docs/benchmarks.md has the measurements behind this choice.
+   */
+  comparisonWorker: { batchSize: number; maxConcurrency: number };
+  /** Uploads of the overhead run (0 ms processor, the deployed wiring). */
+  overheadUploads: number;
+  /** Batch sizes the fan-out is measured at, smallest first. */
+  fanOutSizes: number[];
+  counterContention: { writers: number; statementsPerWriter: number; uploadsPerStatement: number };
+  completionLatency: { batches: number; uploadsPerBatch: number };
+  /**
+   * Uploads of the batch each side runs first, so that connections, JIT and SDK loading stay out of
+   * the figures; enough for the pipeline to reach its full concurrency (10 x 16 with the deployed wiring).
+   */
+  warmUpUploads: number;
+  /** The seed's loop is sequential: a few uploads warm its connection, JIT and gateway client. */
+  seedWarmUpUploads: number;
+}
+
+export const DEFAULT_LATENCY_MILLIS = 50;
+export const QUICK_LATENCY_MILLIS = 10;
+
+export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkSettings {
+  return {
+    mode: "full",
+    latencyMillis,
+    comparisonUploads: 1_000,
+    comparisonWorker: { batchSize: 8, maxConcurrency: 2 },
+    overheadUploads: 5_000,
+    fanOutSizes: [10_000, 100_000],
+    counterContention: { writers: 16, statementsPerWriter: 60, uploadsPerStatement: 10 },
+    completionLatency: { batches: 20, uploadsPerBatch: 10 },
+    warmUpUploads: 320,
+    seedWarmUpUploads: 20,
+  };
+}
+
+/** A smoke run: every part once, small enough for the test suite. */
+export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSettings {
+  return {
+    mode: "quick",
+    latencyMillis,
+    comparisonUploads: 200,
+    comparisonWorker: { batchSize: 8, maxConcurrency: 2 },
+    overheadUploads: 200,
+    fanOutSizes: [200, 2_000],
+    counterContention: { writers: 16, statementsPerWriter: 5, uploadsPerStatement: 10 },
+    completionLatency: { batches: 3, uploadsPerBatch: 5 },
+    warmUpUploads: 8,
+    seedWarmUpUploads: 3,
+  };
+}

@@ -1,0 +1,95 @@
+import { runBenchmark } from "@pipeline/bench";
+import type { BenchmarkReport } from "@pipeline/bench/report/BenchmarkReport";
+import { brokenInvariants } from "@pipeline/bench/report/brokenInvariants";
+import { formatTable } from "@pipeline/bench/report/formatTable";
+import { quickSettings } from "@pipeline/bench/settings";
+import { wiring } from "@pipeline/wiring";
+import { beforeAll, describe, expect, it } from "vitest";
+
+// Speed is the benchmark's to measure (npm run bench); these tests hold what must be true at any speed.
+describe("npm run bench -- --quick", () => {
+  const settings = quickSettings();
+  let report: BenchmarkReport;
+
+  beforeAll(async () => {
+    report = await runBenchmark({ settings });
+  }, 120_000);
+
+  it("runs every upload of every batch to a terminal state and counts it exactly once, on both sides", () => {
+    const runs = [report.seedComparison.pipeline.run, report.seedComparison.seed.run, report.overhead.pipeline.run, report.overhead.seed.run];
+    for (const run of runs) {
+      expect(run).toMatchObject({ counted: run.uploads, successful: run.uploads, terminal: run.uploads });
+    }
+    expect(report.seedComparison.pipeline.run.uploads).toBe(settings.comparisonUploads);
+    expect(report.overhead.seed.run.uploads).toBe(settings.overheadUploads);
+    expect(brokenInvariants(report)).toEqual([]);
+  });
+
+  it("finds the pipeline faster than the seed's sequential worker, and relates it to the ideal", () => {
+    const { seedComparison: comparison } = report;
+
+    expect(comparison.ratio).toBeGreaterThan(1);
+    expect(comparison.ratio).toBeCloseTo(comparison.pipeline.run.uploadsPerSecond / comparison.seed.run.uploadsPerSecond, 6);
+    expect(comparison.idealSeconds).toBeCloseTo((settings.comparisonUploads * settings.latencyMillis) / 16 / 1000, 6);
+    expect(comparison.efficiency).toBeGreaterThan(0);
+    expect(comparison.pipeline.run.processingSeconds).toBeLessThan(comparison.pipeline.run.endToEndSeconds);
+    expect(comparison.seed.run.processingSeconds).toBeLessThan(comparison.seed.run.endToEndSeconds);
+  });
+
+  it("counts statements, CPU, SQS requests and pushes per upload, the seed port's included", () => {
+    const { pipeline, seed } = report.overhead;
+
+    expect(pipeline.statementsPerUpload).toBeGreaterThan(0);
+    // The seed port: one increment, four upload statements and a re-read per upload.
+    expect(seed.statementsPerUpload).toBeGreaterThanOrEqual(6);
+    expect(pipeline.nodeCpuMsPerUpload).toBeGreaterThan(0);
+    expect(pipeline.postgresCpuMsPerUpload).toBeGreaterThan(0);
+    expect(pipeline.sqsRequestsPerUpload).toBeGreaterThan(0);
+    expect(pipeline.sqsRequests).toHaveProperty("SendMessageBatch");
+    expect(seed.sqsRequestsPerUpload).toBe(0);
+    // The seed pushes five times per upload (file 0, 5, 10 and 100, then the batch) and twice per batch.
+    expect(seed.run.pushes).toBe(5 * settings.overheadUploads + 2);
+    expect(pipeline.run.pushes).toBeGreaterThanOrEqual(1);
+    expect(pipeline.run.pushes).toBeLessThan(seed.run.pushes);
+  });
+
+  it("has the fan-out send exactly one message per upload at every size", () => {
+    expect(report.fanOut.map((run) => run.uploads)).toEqual(settings.fanOutSizes);
+    for (const run of report.fanOut) {
+      expect(run.messagesSent).toBe(run.uploads);
+      expect(run.messagesSentAgain).toBe(run.uploads);
+      expect(run.messagesPerSecond).toBeGreaterThan(0);
+      expect(Number.isFinite(run.peakRssGrowthMb)).toBe(true);
+    }
+  });
+
+  it("counts every contended increment once, per upload and aggregated alike", () => {
+    const { perUpload, perUploadWithRow, aggregated, writers } = report.counterContention;
+    const { statementsPerWriter, uploadsPerStatement } = settings.counterContention;
+    const uploads = writers * statementsPerWriter * uploadsPerStatement;
+
+    expect(writers).toBe(settings.counterContention.writers);
+    expect(perUpload).toMatchObject({ uploads, counted: uploads, statements: uploads });
+    expect(perUploadWithRow).toMatchObject({ uploads, counted: uploads, statements: 2 * uploads });
+    expect(aggregated).toMatchObject({ uploads, counted: uploads, statements: uploads / uploadsPerStatement });
+  });
+
+  it("measures completion latency over every batch, with the finalizer's batching window beside it", () => {
+    const latency = report.completionLatency;
+
+    expect(latency.samplesMillis).toHaveLength(settings.completionLatency.batches);
+    expect(latency.finalizerWindowSeconds).toBe(wiring.functions.finalizer.batchingWindowSeconds);
+    expect(latency.p50Millis).toBeLessThanOrEqual(latency.p95Millis);
+    expect(latency.p95Millis).toBeLessThanOrEqual(latency.maxMillis);
+    expect(Math.min(...latency.samplesMillis)).toBeGreaterThan(0);
+  });
+
+  it("reports every target with PASS or MISS, and prints them in a table", () => {
+    expect(report.targets.map((target) => target.id)).toEqual(["ratio", "efficiency", "statementsPerUpload", "uploadsPerSecond", "fanOutGrowth", "fanOutFlat", "completionP95"]);
+    for (const target of report.targets) expect(typeof target.pass).toBe("boolean");
+    const table = formatTable(report);
+    expect(table).toMatch(/ratio \(pipeline \/ seed port\).*>= 12/);
+    expect(table.match(/PASS|MISS/g)).toHaveLength(report.targets.length);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
