@@ -3,24 +3,10 @@ import { startTestStack } from "../support/startTestStack.js";
 import { startChaosStack, type ChaosStack } from "./support/chaosStack.js";
 import { KILL_KINDS } from "./support/FaultInjector.js";
 import { formatChaosReport } from "./support/formatReport.js";
-import { runChaosRound, type ChaosSizes } from "./support/runChaosRound.js";
+import { CHAOS_SIZES, KILL_RATE, MAX_PROCESSING_MILLIS, PROGRESS_DROP_RATE } from "./support/chaosPlan.js";
+import { runChaosRound } from "./support/runChaosRound.js";
 
-const SIZES: ChaosSizes = {
-  users: 3,
-  batchesPerUser: 2,
-  uploadsPerBatch: 500,
-  clientsPerUser: 2,
-  brokenRate: 0.05,
-  poisonMessages: 4,
-  terminations: 4,
-  terminationWindowMillis: 20_000,
-  reconcileEveryMillis: 4_000,
-  lostAfterSeconds: 10,
-  settleTimeoutMillis: 150_000,
-};
-const KILL_RATE = 0.1;
-const PROGRESS_DROP_RATE = 0.05;
-const MAX_PROCESSING_MILLIS = 10;
+const SIZES = CHAOS_SIZES;
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
 
 describe("chaos: duplicates, killed invocations, terminated Postgres sessions, lost progress, poison and failing uploads", () => {

@@ -13,26 +13,13 @@ import { startChaosStack, type StackStarter } from "./support/chaosStack.js";
 import { DatabaseAdmin } from "./support/DatabaseAdmin.js";
 import { formatChaosReport } from "./support/formatReport.js";
 import { FUNCTION_NAMES, KILL_KINDS } from "./support/FaultInjector.js";
-import { runChaosRound, type ChaosReport, type ChaosSizes } from "./support/runChaosRound.js";
+import { runChaosRound, type ChaosReport } from "./support/runChaosRound.js";
 import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
+import { CHAOS_SIZES, KILL_RATE, MAX_PROCESSING_MILLIS, PROGRESS_DROP_RATE } from "./support/chaosPlan.js";
 import { TallyLogger } from "./support/TallyLogger.js";
 
-const CHAOS_SIZES: ChaosSizes = {
-  users: 3,
-  batchesPerUser: 2,
-  uploadsPerBatch: 500,
-  clientsPerUser: 2,
-  brokenRate: 0.05,
-  poisonMessages: 4,
-  terminations: 4,
-  terminationWindowMillis: 20_000,
-  reconcileEveryMillis: 4_000,
-  lostAfterSeconds: 10,
-  settleTimeoutMillis: 300_000,
-};
-const KILL_RATE = 0.1;
-const PROGRESS_DROP_RATE = 0.05;
-const MAX_PROCESSING_MILLIS = 10;
+// A soak round may settle more slowly than the test's: the machine is busy for minutes.
+const SOAK_SIZES = { ...CHAOS_SIZES, settleTimeoutMillis: 300_000 };
 
 const LOAD_SIZES: LoadSizes = { batches: 10, uploadsPerBatch: 1000, clientsPerUser: 10, timeoutMillis: 600_000 };
 
@@ -85,7 +72,7 @@ async function soak(dir: string, minutes: number, seed: number, keepGoing: boole
   const deadline = Date.now() + minutes * 60_000;
   try {
     do {
-      const report = await runChaosRound(chaos, CHAOS_SIZES, reports.length + 1);
+      const report = await runChaosRound(chaos, SOAK_SIZES, reports.length + 1);
       reports.push(report);
       console.log(formatChaosReport(report));
       if (report.violations.length + report.crashes.length > 0 && !keepGoing) break;

@@ -1,29 +1,6 @@
 import type { Sql } from "@pipeline/functions";
 
-export interface SeedBatchOptions {
-  userId: string;
-  uploads: number;
-  /** What the upload service declared; defaults to the real number. */
-  declaredTotal?: number;
-}
-
-/** Writes a batch and its uploads as the upload service does, in one statement. */
-export async function seedBatch(sql: Sql, options: SeedBatchOptions): Promise<string> {
-  const { rows } = await sql.query<{ id: string }>(
-    `WITH batch AS (
-       INSERT INTO upload_batches (user_id, total_uploads) VALUES ($1, $2) RETURNING id
-     ), files AS (
-       INSERT INTO uploads (user_id, batch_id, filename, file_path, file_type, file_size, mime_type)
-       SELECT $1, batch.id, 'photo-' || n || '.jpg', 'uploads/' || batch.id || '/' || n || '.jpg', 'image', 1000 + n, 'image/jpeg'
-         FROM batch, generate_series(1, $3::int) AS n
-     )
-     SELECT id FROM batch`,
-    [options.userId, options.declaredTotal ?? options.uploads, options.uploads],
-  );
-  const id = rows[0]?.id;
-  if (!id) throw new Error("batch not created");
-  return id;
-}
+export { seedBatch, type SeedBatchOptions } from "@pipeline/local/fixtures/seedBatch";
 
 export interface BatchState {
   status: string;

@@ -1,27 +1,13 @@
+import type { Sql } from "@pipeline/functions";
+import { seedBatch as seedUploads } from "@pipeline/local/fixtures/seedBatch";
 import type pg from "pg";
 
 /** The owner of every batch the benchmark writes; with DATABASE_URL its rows are deleted at the end. */
 export const BENCH_USER = "bench-user";
 
-/**
- * Writes a batch and its uploads as the upload service does, in one statement, however many
- * uploads. Every batch of the same size gets identical uploads (names, paths, sizes).
- */
-export async function seedBatch(admin: pg.Pool, uploads: number, declaredTotal = uploads): Promise<string> {
-  const { rows } = await admin.query<{ id: string }>(
-    `WITH batch AS (
-       INSERT INTO upload_batches (user_id, total_uploads) VALUES ($1, $2) RETURNING id
-     ), files AS (
-       INSERT INTO uploads (user_id, batch_id, filename, file_path, file_type, file_size, mime_type)
-       SELECT $1, batch.id, 'photo-' || n || '.jpg', 'uploads/' || $1 || '/' || n || '.jpg', 'image', 1000 + n, 'image/jpeg'
-         FROM batch, generate_series(1, $3::int) AS n
-     )
-     SELECT id FROM batch`,
-    [BENCH_USER, declaredTotal, uploads],
-  );
-  const id = rows[0]?.id;
-  if (!id) throw new Error("batch not created");
-  return id;
+/** Writes a batch of the benchmark's user and its uploads, in one statement, however many uploads. */
+export function seedBatch(admin: Sql, uploads: number, declaredTotal = uploads): Promise<string> {
+  return seedUploads(admin, { userId: BENCH_USER, uploads, declaredTotal });
 }
 
 export interface BatchCounts {

@@ -1,0 +1,19 @@
+import type { ChaosSizes } from "./runChaosRound.js";
+
+/** One chaos round as issue 9 sizes it; the test and the soak command run the same plan. */
+export const CHAOS_SIZES: ChaosSizes = {
+  users: 3,
+  batchesPerUser: 2,
+  uploadsPerBatch: 500,
+  clientsPerUser: 2,
+  brokenRate: 0.05,
+  poisonMessages: 4,
+  terminations: 4,
+  terminationWindowMillis: 20_000,
+  reconcileEveryMillis: 4_000,
+  lostAfterSeconds: 10,
+  settleTimeoutMillis: 150_000,
+};
+export const KILL_RATE = 0.1;
+export const PROGRESS_DROP_RATE = 0.05;
+export const MAX_PROCESSING_MILLIS = 10;
