@@ -12,6 +12,9 @@ export const FUNCTION_NAMES: readonly FunctionName[] = ["fanout", "worker", "fin
 export const KILL_KINDS = ["before-processing", "before-commit", "after-commit"] as const;
 export type KillKind = (typeof KILL_KINDS)[number];
 
+/** The least share of invocations killed while a function has not yet met every kill kind. */
+const COVERAGE_KILL_RATE = 1 / 3;
+
 /** Marks a copy sent by the injector, with the id of the message it copies. */
 export const COPY_ATTRIBUTE = "chaosCopyOf";
 
@@ -164,7 +167,12 @@ export class FaultInjector {
       const outcome = await Promise.race([running.then((response) => ({ response })), scope.killedSignal.then(() => "killed" as const)]);
       if (outcome === "killed") throw this.killed(fn, plan?.kind ?? "before-processing");
       if (plan?.point.at === "end") throw this.killed(fn, plan.kind);
-      if (plan) this.figures.killsNotReached++;
+      if (plan) {
+        // The kind goes back to the front of the turn, so a kill the invocation never reached is
+        // not a kind the run silently misses.
+        this.figures.killsNotReached++;
+        this.kindsInTurn[fn].unshift(plan.kind);
+      }
       return outcome.response ?? ({ batchItemFailures: [] } satisfies SQSBatchResponse);
     };
   }
@@ -202,12 +210,15 @@ export class FaultInjector {
 
   /**
    * Kills `killRate` of each function's invocations on average, at random spacing, and takes the
-   * kinds in turn (in a random order each turn), so that even a function invoked a few dozen times
-   * meets every kind.
+   * kinds in turn (in a random order each turn). Until a function has met every kind, at least one
+   * invocation in three is killed: a function invoked only a few dozen times (the finalizer, whose
+   * work is coalesced) would otherwise miss a kind in about one run in four.
    */
   private plan(fn: FunctionName): KillPlan | undefined {
     const random = this.settings.seedRandom;
-    this.killCredit[fn] += this.settings.killRate * 2 * random();
+    const everyKindMet = KILL_KINDS.every((kind) => this.figures.killed[fn][kind] > 0);
+    const rate = everyKindMet ? this.settings.killRate : Math.max(this.settings.killRate, COVERAGE_KILL_RATE);
+    this.killCredit[fn] += rate * 2 * random();
     if (this.killCredit[fn] < 1) return undefined;
     this.killCredit[fn] -= 1;
     if (this.kindsInTurn[fn].length === 0) this.kindsInTurn[fn] = [...pickIndexes(KILL_KINDS.length, KILL_KINDS.length, random)].map((index) => KILL_KINDS[index] as KillKind);
