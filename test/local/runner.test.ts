@@ -40,6 +40,18 @@ describe("the local Lambda runner honours the event source mapping's semantics",
     }
   }
 
+  async function visible(queueUrl: string): Promise<number> {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+    return Number(Attributes?.ApproximateNumberOfMessages);
+  }
+
+  /** A gate the test opens: handlers awaiting it stay in flight until then. */
+  function gate(): { opened: Promise<void>; open(): void } {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { opened, open };
+  }
+
   async function count(queueUrl: string): Promise<number> {
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
@@ -153,5 +165,76 @@ describe("the local Lambda runner honours the event source mapping's semantics",
     await waitFor(() => handled === 30, 15_000, "all records");
 
     expect(peak).toBe(3);
+  });
+
+  it("opens the batching window at the first record, not when the poller began to wait", async () => {
+    // Prepare: the poller has been idle for longer than its window when the first record comes.
+    const { uploads } = await queues(5);
+    const sizes: number[] = [];
+    start(uploads, async (event) => (sizes.push(event.Records.length), { batchItemFailures: [] }), { batchSize: 10, batchingWindowSeconds: 1, maxConcurrency: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    // Act: one record, then three more well within a second of it.
+    await send(uploads.url, ["first"]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await send(uploads.url, ["second", "third", "fourth"]);
+    await waitFor(() => sizes.reduce((sum, size) => sum + size, 0) === 4, 15_000, "all records");
+
+    // Assess
+    expect(sizes).toEqual([4]);
+  });
+
+  it("hands a batch gathered while an invocation is stuck to the next free slot, not to the stuck one", async () => {
+    // Prepare: "stuck" holds its invocation until the test lets it go.
+    const { uploads } = await queues(5, 30);
+    const stuck = gate();
+    const handled: string[] = [];
+    start(uploads, async (event) => {
+      for (const record of event.Records) {
+        if (record.body === "stuck") await stuck.opened;
+        handled.push(record.body);
+      }
+      return { batchItemFailures: [] };
+    }, { batchSize: 1, maxConcurrency: 2 });
+
+    // Act
+    await send(uploads.url, ["stuck"]);
+    await waitFor(async () => (await visible(uploads.url)) === 0, 15_000, "the stuck record to be taken");
+    await send(uploads.url, ["ok-1", "ok-2", "ok-3", "ok-4"]);
+
+    // Assess: everything else goes through the other slot while "stuck" still runs.
+    await waitFor(() => handled.length === 4, 15_000, "the other records");
+    expect([...handled].sort()).toEqual(["ok-1", "ok-2", "ok-3", "ok-4"]);
+    stuck.open();
+    await waitFor(() => handled.includes("stuck"), 15_000, "the stuck record");
+  });
+
+  it("makes a batch gathered for a busy function visible again at once when it stops", async () => {
+    // Prepare: one slot, held by the first record; the second is gathered and waits for the slot.
+    const { uploads } = await queues(5, 30);
+    const held = gate();
+    const invoked: string[] = [];
+    const reports = start(uploads, async (event) => {
+      invoked.push(...event.Records.map((record) => record.body));
+      await held.opened;
+      return { batchItemFailures: [] };
+    }, { batchSize: 1, maxConcurrency: 1 });
+    await send(uploads.url, ["running"]);
+    await waitFor(() => invoked.length === 1, 15_000, "the first invocation");
+    await send(uploads.url, ["gathered"]);
+    await waitFor(async () => (await visible(uploads.url)) === 0, 15_000, "the second record to be gathered");
+
+    // Act
+    const stopping = runner?.stop();
+
+    // Assess: the gathered record is back on the queue long before its 30 s visibility timeout...
+    await waitFor(async () => (await visible(uploads.url)) === 1, 5_000, "the gathered record to be released");
+    expect(invoked).toEqual(["running"]);
+    // ...and the running invocation is finished and deleted before stop() returns.
+    held.open();
+    await stopping;
+    runner = undefined;
+    expect(reports.map((report) => report.outcome)).toEqual(["succeeded"]);
+    expect(await count(uploads.url)).toBe(1);
   });
 });

@@ -7,9 +7,9 @@ export interface BenchmarkSettings {
   comparisonUploads: number;
   /**
    * The worker's wiring in the comparison: batch size × max concurrency uploads in processing at once.
-   * Every invocation pays a fixed latency (receive, claim, commit, progress, delete) while its slots
-   * sit idle; 8 × 2 pays it least often per upload without a batching window (AWS requires one above
-   * 10 records). docs/benchmarks.md has the measurements behind this choice.
+   * Every invocation holds its slots through a fixed latency (claim, outcome commit, progress
+   * message); 4 × 4 spreads the invocations' round trips over time best. docs/benchmarks.md has the
+   * measurements behind this choice.
    */
   comparisonWorker: { batchSize: number; maxConcurrency: number };
   /** Uploads of the overhead run (0 ms processor, the deployed wiring). */
@@ -35,7 +35,7 @@ export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkS
     mode: "full",
     latencyMillis,
     comparisonUploads: 1_000,
-    comparisonWorker: { batchSize: 8, maxConcurrency: 2 },
+    comparisonWorker: { batchSize: 4, maxConcurrency: 4 },
     overheadUploads: 5_000,
     fanOutSizes: [10_000, 100_000],
     counterContention: { writers: 16, statementsPerWriter: 60, uploadsPerStatement: 10 },
@@ -51,7 +51,7 @@ export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSe
     mode: "quick",
     latencyMillis,
     comparisonUploads: 200,
-    comparisonWorker: { batchSize: 8, maxConcurrency: 2 },
+    comparisonWorker: { batchSize: 4, maxConcurrency: 4 },
     overheadUploads: 200,
     fanOutSizes: [200, 2_000],
     counterContention: { writers: 16, statementsPerWriter: 5, uploadsPerStatement: 10 },

@@ -1,4 +1,4 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { QueueFunctionWiring } from "@pipeline/wiring";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { createLambdaContext } from "./lambdaContext.js";
@@ -29,35 +29,60 @@ export interface InvocationReport {
 }
 
 const SQS_MAX_RECEIVE = 10;
+/** SQS's longest long poll. */
+const SQS_MAX_WAIT_SECONDS = 20;
+/** Spacing of the short polls that end a batching window (SQS waits in whole seconds only). */
+const WINDOW_TAIL_POLL_MILLIS = 50;
+/** Pause after an empty short poll of an idle poller configured with no long-poll wait. */
+const IDLE_SHORT_POLL_PAUSE_MILLIS = 20;
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, millis)));
 
 /**
- * What Lambda's SQS event source mapping does, for one function on one queue: pollers up to the
- * maximum concurrency, batches up to the batch size within the batching window, the function
- * timeout, and partial batch responses (only records not reported failed are deleted). Failed
- * and timed-out records come back after their visibility timeout; the queue's redrive policy
- * moves them to the dead-letter queue after the max receive count.
+ * What Lambda's SQS event source mapping does, for one function on one queue: invocations up to the
+ * maximum concurrency, batches up to the batch size within the batching window (which opens at the
+ * first record), the function timeout, and partial batch responses (only records not reported
+ * failed are deleted). Failed and timed-out records come back after their visibility timeout; the
+ * queue's redrive policy moves them to the dead-letter queue after the max receive count.
+ *
+ * As on Lambda, polling and deleting are the pollers' work, not the function's: a poller gathers
+ * its next batch while invocations run and hands it to the first free slot, and a finished
+ * invocation's records are deleted without holding up the next one. A batch gathered and not
+ * invoked when the runner stops is made visible again at once (its receive count keeps the receipt).
  */
 export class QueueFunctionRunner {
   private running = false;
   private loops: Promise<void>[] = [];
+  private slots = new ConcurrencySlots(0);
+  /** Invocations dispatched to a slot, until the function returned or timed out. */
+  private readonly dispatched = new Set<Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Deletes (and the reports that follow them) of invocations that have returned. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly options: QueueFunctionRunnerOptions) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loops = Array.from({ length: this.options.settings.maxConcurrency }, () => this.pollLoop());
+    const { maxConcurrency } = this.options.settings;
+    this.slots = new ConcurrencySlots(maxConcurrency);
+    this.loops = Array.from({ length: maxConcurrency }, () => this.pollLoop());
   }
 
   /**
-   * Stops polling and waits for invocations in flight, at most `graceMillis` (default: until they
-   * end, which the function timeout bounds). Records of an abandoned invocation come back after
-   * their visibility timeout, as they would after a crash.
+   * Stops polling and waits for invocations in flight and their deletes, at most `graceMillis`
+   * (default: until they end, which the function timeout bounds). Records of an abandoned
+   * invocation come back after their visibility timeout, as they would after a crash.
    */
   async stop(graceMillis?: number): Promise<void> {
     this.running = false;
-    const drained = Promise.all([...this.loops, ...[...this.inFlight].map((invocation) => invocation.catch(() => {}))]);
+    this.slots.close();
+    const drained = (async () => {
+      await Promise.all(this.loops);
+      await Promise.all([...this.dispatched, ...[...this.inFlight].map((invocation) => invocation.catch(() => {}))]);
+      await Promise.all([...this.settling]);
+    })();
     if (graceMillis === undefined) await drained;
     else await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMillis).unref())]);
   }
@@ -66,33 +91,48 @@ export class QueueFunctionRunner {
     while (this.running) {
       try {
         const messages = await this.collectBatch();
-        if (messages.length > 0) await this.invoke(messages);
+        if (messages.length === 0) continue;
+        if (!(await this.slots.acquire())) {
+          await this.release(messages);
+          break;
+        }
+        const invocation = this.invoke(messages).finally(() => this.slots.release());
+        this.dispatched.add(invocation);
+        void invocation.finally(() => this.dispatched.delete(invocation));
       } catch (error) {
-        if (!this.running) return;
+        if (!this.running) break;
         this.options.onInvocation?.({ name: this.options.name, records: 0, outcome: "failed", failed: 0, durationMillis: 0, error });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
     }
   }
 
   private async collectBatch(): Promise<Message[]> {
     const { batchSize, batchingWindowSeconds } = this.options.settings;
+    const idleWaitSeconds = this.options.idleWaitSeconds ?? 1;
     const messages: Message[] = [];
-    const windowEnds = Date.now() + batchingWindowSeconds * 1000;
+    let windowEnds = Number.POSITIVE_INFINITY;
     while (this.running && messages.length < batchSize) {
-      const waitSeconds = messages.length === 0 ? (this.options.idleWaitSeconds ?? 1) : Math.min(1, Math.max(0, Math.ceil((windowEnds - Date.now()) / 1000)));
-      const received = await this.options.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.options.queueUrl,
-          MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
-          WaitTimeSeconds: waitSeconds,
-          MessageSystemAttributeNames: ["All"],
-          MessageAttributeNames: ["All"],
-        }),
-      );
-      messages.push(...(received.Messages ?? []));
-      if (messages.length === 0) continue;
-      if (Date.now() >= windowEnds) break;
+      const windowLeft = windowEnds - Date.now();
+      if (messages.length > 0 && windowLeft <= 0) break;
+      const waitSeconds = messages.length === 0 ? idleWaitSeconds : Math.min(SQS_MAX_WAIT_SECONDS, Math.floor(windowLeft / 1000));
+      const received =
+        (
+          await this.options.sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: this.options.queueUrl,
+              MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
+              WaitTimeSeconds: waitSeconds,
+              MessageSystemAttributeNames: ["All"],
+              MessageAttributeNames: ["All"],
+            }),
+          )
+        ).Messages ?? [];
+      if (received.length > 0 && messages.length === 0) windowEnds = Date.now() + batchingWindowSeconds * 1000;
+      messages.push(...received);
+      if (received.length === 0 && waitSeconds === 0) {
+        await sleep(messages.length > 0 ? Math.min(WINDOW_TAIL_POLL_MILLIS, windowEnds - Date.now()) : IDLE_SHORT_POLL_PAUSE_MILLIS);
+      }
     }
     return messages;
   }
@@ -118,8 +158,13 @@ export class QueueFunctionRunner {
       const known = new Set(messages.map((message) => message.MessageId));
       // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
       if ([...failedIds].some((id) => !known.has(id))) return report("failed", messages.length, new Error("unknown itemIdentifier in batchItemFailures"));
-      await this.deleteMessages(messages.filter((message) => !failedIds.has(message.MessageId ?? "")));
-      report(failedIds.size === 0 ? "succeeded" : "partial", failedIds.size);
+      const succeeded = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
+      this.settle(
+        this.deleteMessages(succeeded).then(
+          () => report(failedIds.size === 0 ? "succeeded" : "partial", failedIds.size),
+          (error: unknown) => report("failed", messages.length, error),
+        ),
+      );
     } catch (error) {
       report("failed", messages.length, error);
     } finally {
@@ -127,9 +172,17 @@ export class QueueFunctionRunner {
     }
   }
 
+  private settle(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.settling.add(settled);
+    void settled.finally(() => this.settling.delete(settled));
+  }
+
   private async deleteMessages(messages: Message[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += SQS_MAX_RECEIVE) {
-      const chunk = messages.slice(start, start + SQS_MAX_RECEIVE);
+    for (const chunk of chunks(messages)) {
       await this.options.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.options.queueUrl,
@@ -138,4 +191,54 @@ export class QueueFunctionRunner {
       );
     }
   }
+
+  /** Makes records gathered ahead visible again, so that a restart does not wait out their visibility timeout. */
+  private async release(messages: Message[]): Promise<void> {
+    for (const chunk of chunks(messages)) {
+      await this.options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.options.queueUrl,
+            Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? "", VisibilityTimeout: 0 })),
+          }),
+        )
+        // Best effort, as a crash would be: the records come back after their visibility timeout.
+        .catch(() => {});
+    }
+  }
+}
+
+/** The function's concurrency: a slot per invocation running, pollers waiting in turn for a free one. */
+class ConcurrencySlots {
+  private readonly waiting: Array<(granted: boolean) => void> = [];
+  private closed = false;
+
+  constructor(private free: number) {}
+
+  /** Resolves true with a slot, or false once closed (the runner is stopping). */
+  acquire(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(true);
+    else this.free++;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter(false);
+  }
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += SQS_MAX_RECEIVE) result.push(items.slice(start, start + SQS_MAX_RECEIVE));
+  return result;
 }
