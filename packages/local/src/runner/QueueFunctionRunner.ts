@@ -36,6 +36,9 @@ const WINDOW_TAIL_POLL_MILLIS = 50;
 /** Pause after an empty short poll of an idle poller configured with no long-poll wait. */
 const IDLE_SHORT_POLL_PAUSE_MILLIS = 20;
 
+/** Yields until I/O already under way had its turn (setImmediate). */
+const afterPendingIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, millis)));
 
 /**
@@ -99,6 +102,7 @@ export class QueueFunctionRunner {
         const invocation = this.invoke(messages).finally(() => this.slots.release());
         this.dispatched.add(invocation);
         void invocation.finally(() => this.dispatched.delete(invocation));
+        await afterPendingIo();
       } catch (error) {
         if (!this.running) break;
         this.options.onInvocation?.({ name: this.options.name, records: 0, outcome: "failed", failed: 0, durationMillis: 0, error });
@@ -160,7 +164,9 @@ export class QueueFunctionRunner {
       if ([...failedIds].some((id) => !known.has(id))) return report("failed", messages.length, new Error("unknown itemIdentifier in batchItemFailures"));
       const succeeded = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
       this.settle(
-        this.deleteMessages(succeeded).then(
+        afterPendingIo()
+          .then(() => this.deleteMessages(succeeded))
+          .then(
           () => report(failedIds.size === 0 ? "succeeded" : "partial", failedIds.size),
           (error: unknown) => report("failed", messages.length, error),
         ),
