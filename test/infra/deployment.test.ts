@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { createQueues } from "@pipeline/local/queues/createQueues";
+import { MAX_REQUEUES, requeueDelaySeconds } from "@pipeline/core";
 import { wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
 import { describe, expect, it } from "vitest";
 import mediaPackage from "../../packages/media/package.json";
@@ -309,6 +310,23 @@ describe("reconciler", () => {
     expect(seconds(fn.timeout)).toBe(settings.timeoutSeconds);
     expect(seconds(fn.timeout), "one run ends before the next starts").toBeLessThan(settings.intervalMinutes * 60);
     expect(megabytes(fn.memory)).toBe(settings.memoryMb);
+  });
+
+  it("calls work lost only after the longest wait a live message may have, stalled only after that, with the wiring's thresholds deployed", () => {
+    const { lostAfterSeconds, stalledAfterSeconds } = wiring.reconciler;
+    // A live message may be invisible for its visibility timeout (a worker died holding it), delayed
+    // by a retry's backoff, or requeued with a delay while a dependency is down.
+    const longestLiveWait = Math.max(
+      wiring.queues.batches.visibilityTimeoutSeconds,
+      wiring.queues.uploads.visibilityTimeoutSeconds,
+      wiring.uploadRetryBackoff.maxSeconds,
+      requeueDelaySeconds(MAX_REQUEUES),
+    );
+    expect(lostAfterSeconds).toBeGreaterThan(longestLiveWait);
+    expect(stalledAfterSeconds).toBeGreaterThan(lostAfterSeconds);
+    const config = readReconcilerConfig(environmentOf(functionFor(recording, wiring.reconciler.handler)));
+    expect(config.RECONCILE_LOST_AFTER_SECONDS).toBe(lostAfterSeconds);
+    expect(config.RECONCILE_STALLED_AFTER_SECONDS).toBe(stalledAfterSeconds);
   });
 });
 

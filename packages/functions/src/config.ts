@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_UPLOAD_BYTES } from "@pipeline/media";
+import { wiring } from "@pipeline/wiring";
 import { z } from "zod";
 
 const url = z.url();
@@ -78,10 +79,9 @@ const reconcilerSchema = z.object({
   PROGRESS_QUEUE_URL: url,
   PROGRESS_DLQ_URL: url,
   WS_MANAGEMENT_ENDPOINT: url,
-  /** An unfinished upload or a pending batch untouched this long has lost its message (> the uploads visibility timeout). */
-  RECONCILE_LOST_AFTER_SECONDS: z.coerce.number().int().min(1).default(15 * 60),
-  /** A processing batch without progress this long is reported stalled. */
-  RECONCILE_STALLED_AFTER_SECONDS: z.coerce.number().int().min(1).default(30 * 60),
+  /** Overrides of the wiring's thresholds (`wiring.reconciler`), for an operator who must tune one stage. */
+  RECONCILE_LOST_AFTER_SECONDS: z.coerce.number().int().min(1).default(wiring.reconciler.lostAfterSeconds),
+  RECONCILE_STALLED_AFTER_SECONDS: z.coerce.number().int().min(1).default(wiring.reconciler.stalledAfterSeconds),
 });
 
 export type FanoutConfig = z.infer<typeof fanoutSchema>;

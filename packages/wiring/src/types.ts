@@ -43,6 +43,16 @@ export interface ScheduledFunctionWiring {
   memoryMb: number;
 }
 
+export interface ReconcilerWiring extends ScheduledFunctionWiring {
+  /**
+   * An unfinished upload or a pending batch untouched this long has lost its message. Longer than
+   * any wait a live message may have (visibility timeouts, retry and requeue delays).
+   */
+  lostAfterSeconds: number;
+  /** A processing batch without progress this long is reported stalled (by the reconciler and `batchctl batch show`). */
+  stalledAfterSeconds: number;
+}
+
 export interface RetryBackoff {
   baseSeconds: number;
   maxSeconds: number;
@@ -53,7 +63,7 @@ export interface Wiring {
   functions: Record<FunctionName, QueueFunctionWiring>;
   webSocket: WebSocketWiring;
   /** Repairs what crashes and lost messages leave behind. */
-  reconciler: ScheduledFunctionWiring;
+  reconciler: ReconcilerWiring;
   /** Delay before a retryable upload failure is seen again: base * 2^(attempt-1), capped. */
   uploadRetryBackoff: RetryBackoff;
   fanout: {

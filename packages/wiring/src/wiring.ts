@@ -58,6 +58,8 @@ export const wiring: Wiring = {
     intervalMinutes: 5,
     timeoutSeconds: 120,
     memoryMb: 512,
+    lostAfterSeconds: 15 * 60,
+    stalledAfterSeconds: 30 * 60,
   },
   uploadRetryBackoff: { baseSeconds: 2, maxSeconds: 120 },
   fanout: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },

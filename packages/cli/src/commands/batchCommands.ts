@@ -1,5 +1,6 @@
 import { cancelBatch, QUEUE_NAMES, retryFailedUploads, type BatchView } from "@pipeline/core";
 import { PostgresBatchControls, PostgresBatchReader, SqsDeadLetters, SqsJsonQueue } from "@pipeline/functions";
+import { wiring } from "@pipeline/wiring";
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";
 import { duration } from "../format.js";
@@ -7,8 +8,8 @@ import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { batchIdArg, positiveIntArg } from "../validate.js";
 
 
-/** No progress for this long marks a processing batch as stalled in `batch show`. */
-const STALLED_AFTER_MINUTES = 30;
+/** No progress for this long marks a processing batch as stalled in `batch show`, as the reconciler reports it. */
+const STALLED_AFTER_MINUTES = Math.round(wiring.reconciler.stalledAfterSeconds / 60);
 
 export function registerBatchCommands(program: Command, environment: CommandEnvironment): void {
   const batch = program.command("batch").description("inspect and repair one batch");

@@ -1,4 +1,5 @@
 import { buildReconcilerDeps, createReconcileHandler } from "@pipeline/functions";
+import { wiring } from "@pipeline/wiring";
 import type { Command } from "commander";
 import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { positiveIntArg } from "../validate.js";
@@ -7,8 +8,8 @@ export function registerReconcileCommand(program: Command, environment: CommandE
   program
     .command("reconcile")
     .description("run the reconciler once: re-send lost work, finalize, repair counters, sweep connections, report stalls")
-    .option("--lost-after <seconds>", "untouched this long = lost message", positiveIntArg("--lost-after"), 15 * 60)
-    .option("--stalled-after <seconds>", "no progress this long = stalled", positiveIntArg("--stalled-after"), 30 * 60)
+    .option("--lost-after <seconds>", "untouched this long = lost message", positiveIntArg("--lost-after"), wiring.reconciler.lostAfterSeconds)
+    .option("--stalled-after <seconds>", "no progress this long = stalled", positiveIntArg("--stalled-after"), wiring.reconciler.stalledAfterSeconds)
     .option("--json", "print JSON")
     .action(async (options: { lostAfter: number; stalledAfter: number; json?: boolean }) => {
       await withContext(environment, async (context) => {
