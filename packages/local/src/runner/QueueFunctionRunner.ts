@@ -120,18 +120,7 @@ export class QueueFunctionRunner {
       const windowLeft = windowEnds - Date.now();
       if (messages.length > 0 && windowLeft <= 0) break;
       const waitSeconds = messages.length === 0 ? idleWaitSeconds : Math.min(SQS_MAX_WAIT_SECONDS, Math.floor(windowLeft / 1000));
-      const received =
-        (
-          await this.options.sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: this.options.queueUrl,
-              MaxNumberOfMessages: Math.min(SQS_MAX_RECEIVE, batchSize - messages.length),
-              WaitTimeSeconds: waitSeconds,
-              MessageSystemAttributeNames: ["All"],
-              MessageAttributeNames: ["All"],
-            }),
-          )
-        ).Messages ?? [];
+      const received = await this.receive(Math.min(SQS_MAX_RECEIVE, batchSize - messages.length), waitSeconds);
       if (received.length > 0 && messages.length === 0) windowEnds = Date.now() + batchingWindowSeconds * 1000;
       messages.push(...received);
       if (received.length === 0 && waitSeconds === 0) {
@@ -139,6 +128,19 @@ export class QueueFunctionRunner {
       }
     }
     return messages;
+  }
+
+  private async receive(maxMessages: number, waitSeconds: number): Promise<Message[]> {
+    const { Messages = [] } = await this.options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: maxMessages,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    return Messages;
   }
 
   private async invoke(messages: Message[]): Promise<void> {
