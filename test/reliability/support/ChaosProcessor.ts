@@ -1,3 +1,4 @@
+import { abortableSleep } from "@pipeline/functions/abortableSleep";
 import { PermanentProcessingError, type ProcessingContext, type ProcessingResult, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
 
 /** Uploads whose filename starts with this fail permanently. */
@@ -15,19 +16,8 @@ export class ChaosProcessor implements UploadProcessor {
 
   async process(upload: UploadToProcess, { signal }: ProcessingContext): Promise<ProcessingResult> {
     this.calls++;
-    await sleep(Math.random() * this.maxLatencyMillis, signal);
+    await abortableSleep(Math.random() * this.maxLatencyMillis, signal);
     if (upload.filename.startsWith(BROKEN_PREFIX)) throw new PermanentProcessingError(`unreadable file ${upload.filename}`);
     return { description: `chaos ${upload.filename}`, thumbnailPath: null, metadata: { attempt: upload.attempts }, embedding: [0.5, 0.25] };
   }
-}
-
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, millis);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }

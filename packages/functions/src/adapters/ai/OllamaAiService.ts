@@ -1,7 +1,7 @@
 import { PermanentProcessingError } from "@pipeline/core";
 import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type EmbedRequest, type Embedding } from "@pipeline/media";
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { abortableSleep } from "../../abortableSleep.js";
 
 export interface OllamaAiServiceOptions {
   /** The server's base URL, e.g. `http://localhost:11434`. */
@@ -80,10 +80,7 @@ export class OllamaAiService implements AiService {
       if (attempt >= this.maxAttempts) {
         throw new AiServiceError(`AI service ${path} failed after ${attempt} attempts: ${outcome.reason}`, attempt, { cause: outcome.cause });
       }
-      await sleep(this.delayBefore(attempt + 1, outcome.retryAfterMillis), undefined, { signal }).catch((error: unknown) => {
-        signal.throwIfAborted();
-        throw error;
-      });
+      await abortableSleep(this.delayBefore(attempt + 1, outcome.retryAfterMillis), signal);
     }
   }
 

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { abortableSleep } from "../../abortableSleep.js";
 import type { ProcessingContext, ProcessingResult, UploadProcessor, UploadToProcess } from "@pipeline/core";
 
 export const SIMULATED_EMBEDDING_DIMENSIONS = 16;
@@ -18,7 +19,7 @@ export class SimulatedUploadProcessor implements UploadProcessor {
 
   async process(upload: UploadToProcess, { signal }: ProcessingContext): Promise<ProcessingResult> {
     const latency = this.options.latencyMillis ?? 0;
-    if (latency > 0) await sleep(latency, signal);
+    if (latency > 0) await abortableSleep(latency, signal);
     const digest = createHash("sha256").update(`${upload.filePath}\n${upload.filename}\n${upload.fileSize ?? ""}`).digest();
     const embedding = Array.from({ length: SIMULATED_EMBEDDING_DIMENSIONS }, (_, index) => (digest[index] ?? 0) / 255);
     const kind = upload.mimeType ?? upload.fileType ?? "file";
@@ -29,15 +30,4 @@ export class SimulatedUploadProcessor implements UploadProcessor {
       embedding,
     };
   }
-}
-
-function sleep(millis: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, millis);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
-  });
 }
