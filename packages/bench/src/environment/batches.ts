@@ -10,36 +10,14 @@ export function seedBatch(admin: Sql, uploads: number, declaredTotal = uploads):
   return seedUploads(admin, { userId: BENCH_USER, uploads, declaredTotal });
 }
 
-export interface BatchCounts {
-  status: string;
-  processed: number;
-  successful: number;
-  failed: number;
-  /** Terminal uploads according to the uploads table, to hold the counters against. */
-  terminal: number;
-  /** When the batch's last upload changed (its terminal commit), epoch milliseconds. */
-  lastChangeAt: number;
-}
+export { batchState } from "@pipeline/local/fixtures/batchState";
 
-export async function batchCounts(admin: pg.Pool, batchId: string): Promise<BatchCounts> {
-  const { rows } = await admin.query<Record<string, string | number>>(
-    `SELECT b.status, b.processed_uploads, b.successful_uploads, b.failed_uploads,
-            count(u.id) FILTER (WHERE u.processing_status IN ('completed', 'failed', 'cancelled'))::int AS terminal,
-            (extract(epoch FROM max(u.updated_at)) * 1000)::float8 AS last_change_at
-       FROM upload_batches b LEFT JOIN uploads u ON u.batch_id = b.id
-      WHERE b.id = $1 GROUP BY b.id`,
-    [batchId],
-  );
-  const row = rows[0];
-  if (!row) throw new Error(`batch ${batchId} not found`);
-  return {
-    status: String(row.status),
-    processed: Number(row.processed_uploads),
-    successful: Number(row.successful_uploads),
-    failed: Number(row.failed_uploads),
-    terminal: Number(row.terminal),
-    lastChangeAt: Number(row.last_change_at),
-  };
+/** When the batch's last upload changed (its terminal commit: `updated_at`, the statement's start), epoch milliseconds. */
+export async function lastUploadChangeAt(admin: Sql, batchId: string): Promise<number> {
+  const { rows } = await admin.query<{ at: number | null }>("SELECT (extract(epoch FROM max(updated_at)) * 1000)::float8 AS at FROM uploads WHERE batch_id = $1", [batchId]);
+  const at = rows[0]?.at;
+  if (at === null || at === undefined) throw new Error(`batch ${batchId} has no uploads`);
+  return Number(at);
 }
 
 /** Removes batches (their uploads go with them), so that no later stack resumes them. */

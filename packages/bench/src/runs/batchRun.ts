@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { batchCounts } from "../environment/batches.js";
+import { batchState, lastUploadChangeAt } from "../environment/batches.js";
 import type { PushRecorder } from "../environment/PushRecorder.js";
 
 /** When a run started (the batch handed over) and when its owner's client heard it completed, epoch milliseconds. */
@@ -28,14 +28,14 @@ export interface BatchRun {
 
 /** Reads what a finished run left in the database and on the client. */
 export async function describeRun(admin: pg.Pool, client: PushRecorder, batchId: string, uploads: number, timing: RunTiming): Promise<BatchRun> {
-  const counts = await batchCounts(admin, batchId);
-  const processingSeconds = (counts.lastChangeAt - timing.startedAt) / 1000;
+  const [counts, lastChangeAt] = await Promise.all([batchState(admin, batchId), lastUploadChangeAt(admin, batchId)]);
+  const processingSeconds = (lastChangeAt - timing.startedAt) / 1000;
   const endToEndSeconds = (timing.completedAt - timing.startedAt) / 1000;
   return {
     uploads,
     counted: counts.processed,
     successful: counts.successful,
-    terminal: counts.terminal,
+    terminal: counts.actual.terminal,
     processingSeconds,
     uploadsPerSecond: uploads / processingSeconds,
     endToEndSeconds,

@@ -1,4 +1,4 @@
-import { batchCounts, seedBatch } from "../environment/batches.js";
+import { lastUploadChangeAt, seedBatch } from "../environment/batches.js";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { percentile } from "../measure/percentile.js";
 import type { CompletionLatency } from "../report/BenchmarkReport.js";
@@ -19,7 +19,7 @@ export async function measureCompletionLatency(context: BenchContext, bench: Ben
   for (let i = 0; i < batches; i++) {
     const batchId = await seedBatch(context.database.admin, uploadsPerBatch);
     const { completedAt } = await runPipelineBatch(bench, batchId, uploadsPerBatch);
-    const { lastChangeAt } = await batchCounts(context.database.admin, batchId);
+    const lastChangeAt = await lastUploadChangeAt(context.database.admin, batchId);
     samplesMillis.push(completedAt - lastChangeAt);
   }
   return {

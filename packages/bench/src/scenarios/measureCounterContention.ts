@@ -1,7 +1,7 @@
 import type { UploadOutcome } from "@pipeline/core";
 import { PostgresUploadRepository } from "@pipeline/functions/adapters/postgres/PostgresUploadRepository";
 import pg from "pg";
-import { batchCounts, seedBatch } from "../environment/batches.js";
+import { batchState, seedBatch } from "../environment/batches.js";
 import type { CounterContention, CounterContentionRun } from "../report/BenchmarkReport.js";
 import { findBatch, incrementProgress, updateAnalysis, uploadsOfBatch, type SeedBatch, type SeedUpload } from "../seed/seedModels.js";
 import type { BenchmarkSettings } from "../settings.js";
@@ -103,6 +103,6 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 }
 
 async function run(context: BenchContext, batchId: string, uploads: number, statements: number, seconds: number): Promise<CounterContentionRun> {
-  const { processed } = await batchCounts(context.database.admin, batchId);
+  const { processed } = await batchState(context.database.admin, batchId);
   return { uploads, statements, seconds, uploadsPerSecond: uploads / seconds, statementsPerSecond: statements / seconds, counted: processed };
 }
