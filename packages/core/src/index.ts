@@ -13,6 +13,7 @@ export type { BatchQueue, ProgressQueue, UploadQueue } from "./ports/queues.js";
 export type { ConnectionNotifier, PushResult } from "./ports/ConnectionNotifier.js";
 export type { ProcessingContext, UploadProcessor } from "./ports/UploadProcessor.js";
 export type { StageResults, StageStore } from "./ports/StageStore.js";
+export type { BatchCounters } from "./batch/BatchCounters.js";
 export * from "./progress/serverMessages.js";
 export { coalesceChanges } from "./progress/coalesceChanges.js";
 export { finalizeProgress, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";

@@ -1,4 +1,4 @@
-import type { BatchSnapshotFrame, BatchStatus, BatchView, ServerMessage, SnapshotUpload, UploadChange, UploadStage, UploadStatus } from "@pipeline/core";
+import type { BatchCounters, BatchSnapshotFrame, BatchStatus, BatchView, ServerMessage, SnapshotUpload, UploadChange, UploadStage, UploadStatus } from "@pipeline/core";
 
 export interface UploadState {
   uploadId: string;
@@ -11,16 +11,8 @@ export interface UploadState {
   hasThumbnail: boolean;
 }
 
-export interface BatchState {
-  batchId: string;
+export interface BatchState extends BatchCounters {
   createdAt: string;
-  version: number;
-  status: BatchStatus;
-  total: number;
-  processed: number;
-  successful: number;
-  failed: number;
-  cancelled: number;
   /** Upload objects are replaced, never mutated, so a renderer can skip the unchanged ones. */
   uploads: Map<string, UploadState>;
   /** Set when the server refuses the batch (gone, or not this user's). */

@@ -1,16 +1,8 @@
-import type { BatchStatus } from "../batch/batchStatus.js";
+import type { BatchCounters } from "../batch/BatchCounters.js";
 import type { UploadStatus } from "../upload/uploadStatus.js";
 
-export interface BatchView {
-  batchId: string;
+export interface BatchView extends BatchCounters {
   userId: string;
-  status: BatchStatus;
-  total: number;
-  processed: number;
-  successful: number;
-  failed: number;
-  cancelled: number;
-  version: number;
   errorMessage: string | null;
   createdAt: string;
   startedAt: string | null;

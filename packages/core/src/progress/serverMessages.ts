@@ -1,4 +1,4 @@
-import type { BatchStatus } from "../batch/batchStatus.js";
+import type { BatchCounters } from "../batch/BatchCounters.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { UploadChange } from "../upload/types.js";
 import type { UploadStatus } from "../upload/uploadStatus.js";
@@ -6,17 +6,6 @@ import { takeWithinBytes } from "./takeWithinBytes.js";
 
 /** Pushes carry at most this many changes, and stay under API Gateway's 128 KB; clients fetch a snapshot for more. */
 export const MAX_CHANGES_PER_PUSH = 200;
-
-interface BatchCounters {
-  batchId: string;
-  version: number;
-  status: BatchStatus;
-  total: number;
-  processed: number;
-  successful: number;
-  failed: number;
-  cancelled: number;
-}
 
 export interface BatchProgressPush extends BatchCounters {
   type: "batch.progress";
