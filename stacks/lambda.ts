@@ -1,7 +1,9 @@
-/** What every function of the app shares, with its timeout and memory from the wiring. */
+import { wiring } from "@pipeline/wiring";
+
+/** What every function of the app shares: the wiring's runtime, and its own timeout and memory. */
 export function lambdaSettings(settings: { timeoutSeconds: number; memoryMb: number }) {
   return {
-    runtime: "nodejs22.x",
+    runtime: wiring.runtime,
     timeout: `${settings.timeoutSeconds} seconds`,
     memory: `${settings.memoryMb} MB`,
   } satisfies Partial<sst.aws.FunctionArgs>;

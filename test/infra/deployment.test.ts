@@ -5,8 +5,9 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { createQueues } from "@pipeline/local/queues/createQueues";
 import { MAX_REQUEUES, requeueDelaySeconds } from "@pipeline/core";
-import { wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
+import { runtimeMajor, wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
 import { describe, expect, it } from "vitest";
+import rootPackage from "../../package.json";
 import mediaPackage from "../../packages/media/package.json";
 import {
   FakeBucket,
@@ -191,6 +192,20 @@ describe("sst.config.ts app()", () => {
   });
 });
 
+describe("runtime", () => {
+  it("deploys every function on the wiring's runtime, the Node major these tests run on", () => {
+    const runtimes = new Set(deployedFunctions(recording).map((fn) => fn.args.runtime));
+    expect([...runtimes]).toEqual([wiring.runtime]);
+    expect(runtimeMajor(wiring.runtime), `tests run on Node ${process.versions.node}`).toBe(Number(process.versions.node.split(".")[0]));
+  });
+
+  it("installs that Node major with npm ci, and declares it as the project's engine", () => {
+    const major = runtimeMajor(wiring.runtime);
+    expect(rootPackage.devDependencies.node.split(".")[0]).toBe(String(major));
+    expect(rootPackage.engines.node).toBe(`${major}.x`);
+  });
+});
+
 describe("queues", () => {
   it("deploys every queue of the wiring with a dead-letter queue that takes its messages after maxReceiveCount receives", () => {
     expect(recording.queues).toHaveLength(2 * queueNames.length);
@@ -243,7 +258,7 @@ describe("queue subscribers", () => {
     const fn = { trigger: `queue ${queue.componentName}`, args: functionArgs(recording, subscription.subscriber) };
 
     expect(fn.args.handler).toBe(settings.handler);
-    expect(fn.args.runtime).toBe("nodejs22.x");
+    expect(fn.args.runtime).toBe(wiring.runtime);
     expect(seconds(fn.args.timeout)).toBe(settings.timeoutSeconds);
     expect(megabytes(fn.args.memory)).toBe(settings.memoryMb);
 
@@ -280,7 +295,7 @@ describe("WebSocket API", () => {
     for (const route of api.routes) {
       const fn = functionArgs(recording, route.handler);
       expect(fn.handler, route.route).toBe(wiring.webSocket.routes[route.route as keyof typeof wiring.webSocket.routes]);
-      expect(fn.runtime, route.route).toBe("nodejs22.x");
+      expect(fn.runtime, route.route).toBe(wiring.runtime);
       expect(seconds(fn.timeout), route.route).toBe(wiring.webSocket.timeoutSeconds);
       expect(megabytes(fn.memory), route.route).toBe(wiring.webSocket.memoryMb);
     }
@@ -306,7 +321,7 @@ describe("reconciler", () => {
     expect(cron.args.schedule).toBe(`rate(${settings.intervalMinutes} minutes)`);
     const fn = functionArgs(recording, cron.args.function ?? cron.args.job);
     expect(fn.handler).toBe(settings.handler);
-    expect(fn.runtime).toBe("nodejs22.x");
+    expect(fn.runtime).toBe(wiring.runtime);
     expect(seconds(fn.timeout)).toBe(settings.timeoutSeconds);
     expect(seconds(fn.timeout), "one run ends before the next starts").toBeLessThan(settings.intervalMinutes * 60);
     expect(megabytes(fn.memory)).toBe(settings.memoryMb);

@@ -27,7 +27,6 @@ const USAGE = "usage: npm run soak -- [--minutes N] [--seed N] [--keep-going]   
 
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -6,7 +6,6 @@ import { DEFAULT_LATENCY_MILLIS, fullSettings, QUICK_LATENCY_MILLIS, quickSettin
 
 // Handlers would otherwise print CloudWatch's embedded metric format into the report.
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE = `usage: npm run bench -- [--quick] [--json] [--latency <ms>]
 

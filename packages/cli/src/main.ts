@@ -6,8 +6,6 @@ import { registerDlqCommands } from "./commands/dlqCommands.js";
 import { registerReconcileCommand } from "./commands/reconcileCommand.js";
 import { openContext } from "./OperatorContext.js";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 export interface RunOptions {
   print?: (text: string) => void;
   printError?: (text: string) => void;

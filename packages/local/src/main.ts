@@ -8,7 +8,6 @@ import { serveDashboard } from "./web/serveDashboard.js";
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 // CloudWatch's embedded metric format means nothing in a terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const port = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);

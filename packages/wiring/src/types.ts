@@ -58,7 +58,15 @@ export interface RetryBackoff {
   maxSeconds: number;
 }
 
+/** A Lambda Node.js runtime identifier, such as `nodejs24.x`. */
+export type LambdaNodeRuntime = `nodejs${number}.x`;
+
 export interface Wiring {
+  /**
+   * The Lambda runtime every function deploys on. Tests, the local stack, the CLI and the benchmark
+   * run on the same Node major (installed by `npm ci` from the `node` package; a test checks it).
+   */
+  runtime: LambdaNodeRuntime;
   queues: Record<QueueName, QueueWiring>;
   functions: Record<FunctionName, QueueFunctionWiring>;
   webSocket: WebSocketWiring;

@@ -7,6 +7,8 @@ const DAY = 24 * 60 * 60;
  * runtime runs it, so what runs on a laptop is what runs on AWS.
  */
 export const wiring: Wiring = {
+  // Node 24 is LTS until April 2028; SST 4 deploys it. Bumping it means bumping the `node` package.
+  runtime: "nodejs24.x",
   queues: {
     batches: { visibilityTimeoutSeconds: 6 * 120, maxReceiveCount: 3, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },
     uploads: { visibilityTimeoutSeconds: 6 * 90, maxReceiveCount: 4, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },

@@ -76,7 +76,6 @@ function runChild(context: BenchContext, bench: BenchStack, input: FanOutChildIn
       AWS_SECRET_ACCESS_KEY: "local",
       POWERTOOLS_LOG_LEVEL: "WARN",
       POWERTOOLS_METRICS_DISABLED: "true",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   });
   let output = "";
