@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { PostgresStageStore } from "@pipeline/functions/adapters/postgres/PostgresStageStore";
@@ -19,6 +18,7 @@ import { waitFor } from "../support/waitFor.js";
 import { buildDashboard } from "./buildDashboard.js";
 import { GatedProcessor } from "./GatedProcessor.js";
 import { launchChromium, type RunningBrowser } from "./launchChromium.js";
+import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 const anyPorts = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 };
 const ARTIFACTS = "test-results";
@@ -58,7 +58,7 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
   const processor = new GatedProcessor();
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "pipeline-browser-"));
+    dir = await scratchDir("pipeline-browser-");
     distDir = join(dir, "dist");
     [database] = await Promise.all([createTestDatabase(), buildDashboard(distDir), mkdir(ARTIFACTS, { recursive: true })]);
     stack = await startLocalStack({

@@ -3,44 +3,66 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PipelineClient } from "@pipeline/local/client/PipelineClient";
 import { generateImages } from "@pipeline/local/demo/generateImages";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
-import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "@pipeline/local/stack/freePort";
+import { runtimeMajor, wiring } from "@pipeline/wiring";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
 import { batchState } from "../support/seedBatch.js";
+import { StackProcess, type StackPorts } from "../support/StackProcess.js";
 import { waitFor } from "../support/waitFor.js";
 
-describe("restart safety", () => {
-  let dir: string | undefined;
-  let stack: LocalStack | undefined;
+const UPLOADS = 400;
 
-  afterAll(async () => {
-    await stack?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it("finishes a batch with exact counts after the stack is stopped mid-batch and started again on the same data", async () => {
-    // Prepare: embedded Postgres with its data in the stack's own folder, as `npm start` runs it.
-    dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
-    const ports = { http: 0, gateway: 0, sqs: 0, postgres: await freePort(), pgProxy: 0 };
-    stack = await startLocalStack({ dir, ports, uploadProcessor: "simulated", processorLatencyMillis: 40 });
-    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "restart-user");
-    const batch = await client.submit(await generateImages(400));
-    await waitFor(async () => {
-      const state = await batchState(stack!.pipeline.sql, batch.batchId);
-      return state.processed >= 50 ? state : undefined;
-    }, 60_000, "the batch to be under way");
+  // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
+  // gives nothing a chance to flush or to hand messages back.
+  it.each(["SIGINT", "SIGKILL"] as const)(
+    "%s to every process of the stack, then npm start again: 400 real images through the upload service, all completed, none failed",
+    async (signal) => {
+      // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
+      const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const ports: StackPorts = { PORT: await freePort(), WS_PORT: await freePort(), SQS_PORT: await freePort(), PG_PORT: await freePort(), PG_PROXY_PORT: await freePort() };
+      const first = StackProcess.start(dir, ports);
+      cleanups.push(() => first.signalAll("SIGKILL").catch(() => {}));
+      const endpoints = await first.ready();
+      expect(Number(first.nodeVersion()?.split(".")[0]), "the stack runs on the deployed runtime's Node major").toBe(runtimeMajor(wiring.runtime));
+      const database = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
+      database.on("error", () => {});
+      cleanups.push(() => database.end());
 
-    // Act: stop mid-batch (the in-memory queues are lost with it), then start again.
-    await stack.stop(0);
-    stack = undefined;
-    stack = await startLocalStack({ dir, ports, uploadProcessor: "simulated" });
+      const client = await PipelineClient.forDemoUser(endpoints.httpUrl, endpoints.wsUrl, `restart-${signal.toLowerCase()}`);
+      const { batchId } = await client.submit(await generateImages(UPLOADS));
+      const atStop = await waitFor(async () => {
+        const state = await batchState(database, batchId);
+        return state.processed >= 40 ? state : undefined;
+      }, 90_000, "the batch to be under way");
 
-    // Assess
-    const final = await waitFor(async () => {
-      const state = await batchState(stack!.pipeline.sql, batch.batchId);
-      return state.status === "completed" ? state : undefined;
-    }, 90_000, "the batch to complete after the restart");
-    expect(final).toMatchObject({ total: 400, processed: 400, successful: 400, failed: 0 });
-    expect(final.actual).toMatchObject({ all: 400, completed: 400 });
-  });
+      // Act: stop every process of the stack mid-batch, then start it again on the same folder.
+      await first.signalAll(signal);
+      const second = StackProcess.start(dir, ports);
+      cleanups.push(() => second.signalAll("SIGINT").catch(() => second.signalAll("SIGKILL")));
+      await second.ready();
+
+      // Assess
+      expect(atStop.processed, "stopped while uploads were still to do").toBeLessThan(UPLOADS);
+      const final = await waitFor(async () => {
+        const state = await batchState(database, batchId);
+        return state.status === "completed" ? state : undefined;
+      }, 120_000, "the batch to complete after the restart");
+      expect(final).toMatchObject({ total: UPLOADS, processed: UPLOADS, successful: UPLOADS, failed: 0 });
+      expect(final.actual).toMatchObject({ all: UPLOADS, completed: UPLOADS, failed: 0 });
+      const { rows } = await database.query<{ thumbnails: number }>(
+        "SELECT count(*) FILTER (WHERE thumbnail_path IS NOT NULL)::int AS thumbnails FROM uploads WHERE batch_id = $1",
+        [batchId],
+      );
+      expect(rows[0]?.thumbnails, "every upload was read from storage and got its thumbnail").toBe(UPLOADS);
+      expect(second.log).toMatch(/queues\s+restored/);
+    },
+  );
 });

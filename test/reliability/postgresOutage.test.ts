@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
@@ -14,6 +13,7 @@ import { ANY_PORTS } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { RecordingClient } from "./support/RecordingClient.js";
 import { TallyLogger } from "./support/TallyLogger.js";
+import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 const UPLOADS = 1000;
 /** The simulated processing step's latency: the batch takes seconds, so the outage meets it mid-way. */
@@ -40,7 +40,7 @@ describe("Postgres down for 30 seconds in the middle of a batch", () => {
   it("rides it out: no attempt burnt into a dead-letter queue, nothing lost, the batch completes exact once Postgres is back", async () => {
     // Prepare: the stack on a Postgres of its own, which the test stops and starts again on the same data.
     process.on("uncaughtException", recordUncaught);
-    dir = await mkdtemp(join(tmpdir(), "pipeline-outage-"));
+    dir = await scratchDir("pipeline-outage-");
     const postgresOptions: EmbeddedPostgresOptions = { dataDir: join(dir, "postgres"), port: await freePort(), extraFlags: ["-c", "fsync=off"] };
     postgres = await startEmbeddedPostgres(postgresOptions);
     await createDatabase(postgres.url(), "pipeline");

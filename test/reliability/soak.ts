@@ -3,9 +3,8 @@
  * local stack until the time is up; `npm run soak -- --load` runs the load scenario at full size.
  * Each stack runs its own embedded Postgres in a temporary folder. Exits 1 on any violation.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, cpus, totalmem, tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
+import { availableParallelism, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
 import { freePort } from "@pipeline/local/stack/freePort";
@@ -17,6 +16,7 @@ import { runChaosRound, type ChaosReport } from "./support/runChaosRound.js";
 import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
 import { CHAOS_SIZES, KILL_RATE, MAX_PROCESSING_MILLIS, PROGRESS_DROP_RATE } from "./support/chaosPlan.js";
 import { TallyLogger } from "./support/TallyLogger.js";
+import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 // A soak round may settle more slowly than the test's: the machine is busy for minutes.
 const SOAK_SIZES = { ...CHAOS_SIZES, settleTimeoutMillis: 300_000 };
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
-  const dir = await mkdtemp(join(tmpdir(), "pipeline-soak-"));
+  const dir = await scratchDir("pipeline-soak-");
   try {
     const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
     return values.load ? await load(dir) : await soak(dir, minutes, seed, values["keep-going"]);

@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "@pipeline/local/stack/startLocalStack";
 import { createTestDatabase } from "./testDatabase.js";
+import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 export interface TestStack {
   stack: LocalStack;
@@ -15,7 +14,7 @@ export const ANY_PORTS = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 
 
 /** The local stack on free ports, in a folder and a database of the test's own. */
 export async function startTestStack(options: Omit<LocalStackOptions, "dir" | "ports" | "databaseUrl"> = {}): Promise<TestStack> {
-  const dir = await mkdtemp(join(tmpdir(), "pipeline-stack-"));
+  const dir = await scratchDir("pipeline-stack-");
   const database = await createTestDatabase();
   const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, ...options });
   return {

@@ -19,6 +19,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const printError = options.printError ?? ((text: string) => console.error(text));
   const program = new Command("batchctl")
     .description("operate the media batch pipeline: dead-letter queues, batches, reconciliation")
+    .version(`batchctl on node ${process.version}`)
     .option("--stack <file>", "the local stack's stack.json (default .local/stack.json; else the deployed stage from the environment)")
     .exitOverride()
     .configureOutput({ writeOut: (text) => print(text.trimEnd()), writeErr: (text) => printError(text.trimEnd()) })

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { PortInUseError } from "./stack/ports.js";
+import { removeLocalData } from "./stack/removeLocalData.js";
 import { startLocalStack } from "./stack/startLocalStack.js";
 import { serveDashboard } from "./web/serveDashboard.js";
 
@@ -18,7 +20,21 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+const USAGE = "usage: npm start [-- --fresh]   (--fresh: remove the local data first and start from empty)";
+let fresh = false;
+try {
+  fresh = parseArgs({ options: { fresh: { type: "boolean", default: false } } }).values.fresh;
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+
 const dir = resolve(process.env.LOCAL_DIR ?? ".local");
+if (fresh) {
+  const removed = await removeLocalData(dir);
+  console.log(`--fresh: removed ${removed.length ? removed.join(", ") : "nothing (no local data yet)"} in ${dir}`);
+  if (process.env.DATABASE_URL) console.log("--fresh: the database at DATABASE_URL is yours and was left as it is");
+}
 const dashboardDir = fileURLToPath(new URL("../../web/dist", import.meta.url));
 const started = Date.now();
 // Known once the gateway listens; the dashboard's /config.json answers 503 until then.
@@ -42,13 +58,15 @@ try {
   const { endpoints } = stack;
   wsUrl = endpoints.wsUrl;
   console.log(`
-media batch pipeline is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
+media batch pipeline is running on node ${process.version} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   upload service  ${endpoints.httpUrl}/api   (dashboard at ${endpoints.httpUrl}/)
   websocket       ${endpoints.wsUrl}?token=<jwt>
   sqs + s3        ${endpoints.sqsEndpoint}   bucket ${endpoints.bucket}
   postgres        ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}
   stack file      ${resolve(dir, "stack.json")}
+  data            ${dir} (Postgres, queued messages, uploaded files): kept across restarts;
+                  start from empty with  npm start -- --fresh
 
 try it:  npm run demo -- --uploads 200
 stop:    Ctrl-C

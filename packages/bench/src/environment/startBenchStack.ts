@@ -1,6 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { HandlerLogger } from "@pipeline/functions";
 import type { InvocationReport } from "@pipeline/local/runner/QueueFunctionRunner";
@@ -9,6 +7,7 @@ import type { Wiring } from "@pipeline/wiring";
 import { SqsRequestCounter } from "../measure/SqsRequestCounter.js";
 import { BENCH_USER } from "./batches.js";
 import { PushRecorder } from "./PushRecorder.js";
+import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 export interface BenchStackOptions {
   databaseUrl: string;
@@ -39,7 +38,7 @@ const ANY_PORT = 0;
 
 /** The local stack in-process on free ports, with the simulated processor, against the benchmark's Postgres. */
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
-  const dir = await mkdtemp(join(tmpdir(), "pipeline-bench-stack-"));
+  const dir = await scratchDir("pipeline-bench-stack-");
   const onInvocation = (report: InvocationReport) => {
     if (report.outcome !== "succeeded") options.warn(`${report.name} invocation ${report.outcome}: ${report.failed} of ${report.records} records${report.error ? `: ${String(report.error)}` : ""}`);
   };

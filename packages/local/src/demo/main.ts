@@ -22,7 +22,7 @@ if (!Number.isInteger(count) || count < 1 || count > 1000 || !Number.isInteger(b
 try {
   const stack = await readStackFile();
   const client = await PipelineClient.forDemoUser(stack.httpUrl, stack.wsUrl, values.user);
-  console.log(`generating ${count} images${broken ? ` and ${broken} broken files` : ""}…`);
+  console.log(`node ${process.version}: generating ${count} images${broken ? ` and ${broken} broken files` : ""}…`);
   const files = await generateImages(count, broken);
 
   const submitted: { batchId?: string } = {};

@@ -9,13 +9,13 @@ import { resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
 import { migrate } from "@pipeline/db";
 import { JwtTokenVerifier, PostgresBatchReader, PostgresBatchRepository, SqsJsonQueue, type HandlerLogger } from "@pipeline/functions";
 import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
-import { startFauxqs, type FauxqsServer } from "fauxqs";
 import pg from "pg";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
-import { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type Pipeline } from "../pipeline/createPipeline.js";
+import { createPipeline, LOCAL_CREDENTIALS, type Pipeline } from "../pipeline/createPipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
-import { createQueues, type StackQueues } from "../queues/createQueues.js";
+import type { StackQueues } from "../queues/createQueues.js";
+import { startQueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
 import { createUploadService } from "../uploadService/createUploadService.js";
 import { assertPortFree } from "./ports.js";
@@ -30,7 +30,10 @@ export interface LocalStackPorts {
 }
 
 export interface LocalStackOptions {
-  /** Where the stack keeps its state (`.local`): Postgres data, the auth secret, stack.json. */
+  /**
+   * Where the stack keeps its state (`.local`): Postgres data, queued messages, stored objects, the
+   * auth secret and stack.json. A second start on the same folder goes on where the first stopped.
+   */
   dir: string;
   /** 0 picks a free port. */
   ports: LocalStackPorts;
@@ -100,13 +103,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const proxy: WebSocketProxy = await startWebSocketProxy({ port: ports.pgProxy });
     stops.push(() => proxy.close());
 
-    const engine: FauxqsServer = await startFauxqs({ port: ports.sqs, logger: false });
+    const engine = await startQueueEngine({ dir: options.dir, port: ports.sqs, wiring, bucket, databaseUrl });
     stops.push(() => engine.stop());
-    const sqsEndpoint = `http://127.0.0.1:${engine.port}`;
-    const admin = localSqsClient(sqsEndpoint);
-    const queues = await createQueues(admin, wiring);
-    admin.destroy();
-    engine.createBucket(bucket);
+    const { endpoint: sqsEndpoint, queues } = engine;
+    log(`queues     ${engine.restored ? "restored" : "new"}, messages in ${engine.dataDirs.queues}, objects in ${engine.dataDirs.objects}`);
 
     const gateway = new WebSocketGateway({ port: ports.gateway, limits: wiring.webSocket.limits, onError: (message, error) => log(`gateway: ${message}: ${String(error)}`) });
     await gateway.listen();
@@ -152,13 +152,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => closeServer(http));
 
     pipeline.startRunners(options.onInvocation);
-    // The queues live in memory: what a previous run left unfinished is re-enqueued from the database.
-    const resumed = await resumeUnfinishedBatches({
-      batches: new PostgresBatchRepository(pipeline.sql),
-      batchQueue: new SqsJsonQueue(pipeline.sqs, queues.batches.url),
-      logger: serviceLogger,
-    });
-    if (resumed > 0) log(`resumed    ${resumed} unfinished batch(es) from the database`);
+    if (engine.released > 0) log(`resumed    ${engine.released} message(s) the last run had in flight`);
+    // Queue state that is gone (deleted, or kept for another database) cannot say what is left to
+    // do; the database can: its unfinished batches are enqueued again.
+    if (!engine.restored) {
+      const resumed = await resumeUnfinishedBatches({
+        batches: new PostgresBatchRepository(pipeline.sql),
+        batchQueue: new SqsJsonQueue(pipeline.sqs, queues.batches.url),
+        logger: serviceLogger,
+      });
+      if (resumed > 0) log(`resumed    ${resumed} unfinished batch(es) from the database`);
+    }
 
     const httpPort = (http.address() as AddressInfo).port;
     const endpoints: StackEndpoints = {
