@@ -65,6 +65,7 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
       dir,
       ports: anyPorts,
       databaseUrl: database.url,
+      pooledDatabaseUrl: database.pooledUrl(),
       wiring: onePerInvocation,
       processor,
       // Read per request: `stack` is assigned once the gateway (and so its URL) exists.

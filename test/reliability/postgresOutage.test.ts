@@ -45,7 +45,7 @@ describe("Postgres down for 30 seconds in the middle of a batch", () => {
     postgres = await startEmbeddedPostgres(postgresOptions);
     await createDatabase(postgres.url(), "pipeline");
     const logger = new TallyLogger();
-    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), uploadProcessor: "simulated", processorLatencyMillis: PROCESSING_MILLIS, logger });
+    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), requirePooler: true, uploadProcessor: "simulated", processorLatencyMillis: PROCESSING_MILLIS, logger });
     const running = stack;
     const deliveries = await watchWorker(running);
     const client = await RecordingClient.connect(running.endpoints.httpUrl, running.endpoints.wsUrl, "outage-user");

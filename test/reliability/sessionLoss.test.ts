@@ -47,7 +47,8 @@ describe("a database session that ends under work holding it", () => {
     // Prepare: another finalizer (here, the test) holds the batch's push lock.
     const batchId = await seedBatch(pipeline.sql, { userId: "session-loss", uploads: 1 });
     const holder = await pipeline.sql.connect();
-    await holder.query("SELECT pg_advisory_lock(hashtextextended($1, 7))", [batchId]);
+    await holder.query("BEGIN");
+    await holder.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", [batchId]);
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.progress.url, MessageBody: JSON.stringify({ batchId, changes: [] }) }));
     const messages = await pipeline.drain("progress");
 
@@ -55,7 +56,7 @@ describe("a database session that ends under work holding it", () => {
     const invocation = invoke(pipeline, "finalizer", messages);
     await terminateWaiting("advisory");
     const response = await invocation;
-    await holder.query("SELECT pg_advisory_unlock_all()");
+    await holder.query("ROLLBACK");
     holder.release();
 
     // Assess

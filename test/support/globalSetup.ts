@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "@pipeline/db";
 import { startEmbeddedPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
+import { PgBouncerNotInstalledError, startPgBouncer, type RunningPgBouncer } from "@pipeline/local/postgres/startPgBouncer";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { freePort } from "@pipeline/local/stack/freePort";
@@ -11,12 +12,17 @@ declare module "vitest" {
   export interface ProvidedContext {
     postgresAdminUrl: string;
     templateDatabase: string;
+    /** The run's pgbouncer (transaction mode), or why there is none: a test that needs it fails with that. */
+    pooler: { port: number } | { missing: string };
   }
 }
 
 export const TEMPLATE_DATABASE = "pipeline_template";
 
-/** One real Postgres for the run; each test file clones a migrated template database. */
+/**
+ * One real Postgres for the run, behind one PgBouncer in transaction mode (the functions' path, as
+ * on Neon's pooled endpoint); each test file clones a migrated template database.
+ */
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), "pipeline-test-pg-"));
   const postgres = await startEmbeddedPostgres({
@@ -31,10 +37,34 @@ export default async function setup(project: TestProject) {
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await admin.end();
   await migrate({ databaseUrl: postgres.url(TEMPLATE_DATABASE) });
+
+  let pooler: RunningPgBouncer | undefined;
+  try {
+    pooler = await startPgBouncer({ dir: join(dir, "pgbouncer"), port: 0, serverUrl: postgres.url() });
+    console.log(`pgbouncer ${pooler.version}, pool_mode = ${await livePoolMode(pooler.pooledUrl(postgres.url("pgbouncer")))}, on 127.0.0.1:${pooler.port}: the functions' path in every pipeline test`);
+    project.provide("pooler", { port: pooler.port });
+  } catch (error) {
+    if (!(error instanceof PgBouncerNotInstalledError)) throw error;
+    console.error(error.message);
+    project.provide("pooler", { missing: error.message });
+  }
   project.provide("postgresAdminUrl", postgres.url());
   project.provide("templateDatabase", TEMPLATE_DATABASE);
   return async () => {
+    await pooler?.stop();
     await postgres.stop();
     await rm(dir, { recursive: true, force: true });
   };
+}
+
+/** What the running pgbouncer says its pool mode is (its admin console), not what its config file asked for. */
+async function livePoolMode(adminConsoleUrl: string): Promise<string> {
+  const console = new pg.Client({ connectionString: adminConsoleUrl });
+  await console.connect();
+  try {
+    const { rows } = await console.query<{ key: string; value: string }>("SHOW CONFIG");
+    return rows.find((row) => row.key === "pool_mode")?.value ?? "unknown";
+  } finally {
+    await console.end();
+  }
 }

@@ -25,6 +25,8 @@ export interface TestPipeline extends Pipeline {
   logger: RecordingLogger;
   metrics: RecordingMetrics;
   connections: RecordingConnections;
+  /** The test database's direct connection string (the functions use the pooled one). */
+  directUrl: string;
   /** Receives (and deletes) every message now visible in a queue, for inspection. */
   drain(queue: QueueName | `${QueueName}-dlq`): Promise<Message[]>;
   close(): Promise<void>;
@@ -32,12 +34,14 @@ export interface TestPipeline extends Pipeline {
 
 /**
  * The deployed functions on real engines: a database of the test's own on embedded Postgres
- * (through the Neon driver and the WebSocket proxy), queues on fauxqs, and the management API.
+ * (through the Neon driver, the WebSocket proxy and the run's pgbouncer in transaction mode),
+ * queues on fauxqs, and the management API.
  */
 export async function startTestPipeline(options: TestPipelineOptions = {}): Promise<TestPipeline> {
   const wiring = structuredClone(deployedWiring);
   options.wiring?.(wiring);
   const database = await createTestDatabase();
+  const pooledUrl = database.pooledUrl();
   const proxy = await startWebSocketProxy();
   const engine = await startFauxqs({ port: 0, logger: false });
   const connections = new RecordingConnections();
@@ -49,7 +53,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
   const queues = await createQueues(admin, wiring);
   admin.destroy();
   const pipeline = createPipeline({
-    databaseUrl: database.url,
+    databaseUrl: pooledUrl,
     pgProxy: proxy.address,
     sqsEndpoint,
     queues,
@@ -71,6 +75,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
     logger,
     metrics,
     connections,
+    directUrl: database.url,
     async drain(queue) {
       const url = queueUrl(queue);
       const all: Message[] = [];

@@ -10,13 +10,13 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export const ANY_PORTS = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 };
+export const ANY_PORTS = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0, pooler: 0 };
 
-/** The local stack on free ports, in a folder and a database of the test's own. */
+/** The local stack on free ports, in a folder and a database of the test's own, its functions on the run's pgbouncer. */
 export async function startTestStack(options: Omit<LocalStackOptions, "dir" | "ports" | "databaseUrl"> = {}): Promise<TestStack> {
   const dir = await scratchDir("pipeline-stack-");
   const database = await createTestDatabase();
-  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, ...options });
+  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, pooledDatabaseUrl: database.pooledUrl(), ...options });
   return {
     stack,
     dir,

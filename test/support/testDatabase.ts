@@ -3,7 +3,13 @@ import pg from "pg";
 import { inject } from "vitest";
 
 export interface TestDatabase {
+  /** The direct connection string: migrations, operators, and tests that inspect the server. */
   url: string;
+  /**
+   * The same database through the run's pgbouncer in transaction mode: the functions' path, as
+   * Neon's pooled endpoint. Throws, naming the install command, when pgbouncer is missing.
+   */
+  pooledUrl(): string;
   name: string;
   drop(): Promise<void>;
 }
@@ -20,6 +26,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    pooledUrl: () => pooledUrlOf(url),
     name,
     drop: async () => {
       const client = new pg.Client({ connectionString: adminUrl });
@@ -28,4 +35,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end();
     },
   };
+}
+
+function pooledUrlOf(directUrl: URL): string {
+  const pooler = inject("pooler");
+  if ("missing" in pooler) throw new Error(pooler.missing);
+  const url = new URL(directUrl);
+  url.port = String(pooler.port);
+  return url.toString();
 }

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger, QueueName } from "@pipeline/core";
+import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
 import { createPool, type Database, type QueuePair } from "@pipeline/functions";
 import { CliError } from "./CliError.js";
 
@@ -54,6 +55,14 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
     throw new CliError(
       `no stack found: no ${stackPath}, and ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. Start the local stack with \`npm start\`, or set the deployed stage's settings (docs/operations.md).`,
     );
+  }
+  try {
+    // Operators work on the direct connection: their scans and repair transactions take no server
+    // connection from the functions' pool, and batchctl still works when the pooler is what failed.
+    assertDirectConnectionString(env.DATABASE_URL ?? "", "batchctl");
+  } catch (error) {
+    if (error instanceof PooledConnectionStringError) throw new CliError(error.message, { cause: error });
+    throw error;
   }
   const region = env.AWS_REGION ?? "us-east-1";
   const queues = Object.fromEntries(

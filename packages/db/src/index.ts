@@ -1,1 +1,2 @@
+export { assertDirectConnectionString, PooledConnectionStringError } from "./directConnection.js";
 export { migrate, MIGRATIONS_DIR } from "./migrate.js";

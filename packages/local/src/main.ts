@@ -48,6 +48,7 @@ try {
       sqs: port("SQS_PORT", 4566),
       postgres: port("PG_PORT", 54329),
       pgProxy: port("PG_PROXY_PORT", 54330),
+      pooler: port("PG_POOLER_PORT", 54331),
     },
     databaseUrl: process.env.DATABASE_URL,
     authSecret: process.env.AUTH_SECRET,

@@ -15,8 +15,8 @@ export interface Window {
 const NO_WINDOW: Window = { start: async () => {}, stop: async () => {} };
 
 /**
- * The finalizer pushes `batch.completed` before its invocation ends: its advisory unlock and the
- * runner's delete of the progress messages follow. They belong to the run.
+ * The finalizer pushes `batch.completed` before its invocation ends: its COMMIT (which releases
+ * the batch locks) and the runner's delete of the progress messages follow. They belong to the run.
  */
 const TRAILING_WORK_MILLIS = 300;
 

@@ -7,7 +7,10 @@ export interface StackEndpoints {
   s3Endpoint: string;
   bucket: string;
   region: string;
+  /** The direct connection string: operators (batchctl) and migrations. */
   databaseUrl: string;
+  /** The functions' connection string: pgbouncer in transaction mode, or `databaseUrl` when there is none. */
+  pooledDatabaseUrl: string;
   pgProxy: string;
   queues: Record<string, { url: string; dlqUrl: string }>;
   authSecret: string;

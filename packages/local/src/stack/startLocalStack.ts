@@ -13,6 +13,7 @@ import pg from "pg";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
 import { createPipeline, LOCAL_CREDENTIALS, type Pipeline } from "../pipeline/createPipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
+import { startPooledDatabase } from "../postgres/pooledDatabase.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
 import type { StackQueues } from "../queues/createQueues.js";
 import { startQueueEngine } from "../queues/startQueueEngine.js";
@@ -27,6 +28,8 @@ export interface LocalStackPorts {
   sqs: number;
   postgres: number;
   pgProxy: number;
+  /** The stack's own pgbouncer (the functions' pooled path); 0 or unset picks a free port. */
+  pooler?: number;
 }
 
 export interface LocalStackOptions {
@@ -39,6 +42,10 @@ export interface LocalStackOptions {
   ports: LocalStackPorts;
   /** Use this Postgres instead of starting the embedded one. */
   databaseUrl?: string | undefined;
+  /** The functions' pooled endpoint when one already runs (the test suite's pgbouncer). */
+  pooledDatabaseUrl?: string | undefined;
+  /** Fail when pgbouncer is missing instead of connecting the functions direct (tests). */
+  requirePooler?: boolean;
   authSecret?: string | undefined;
   wiring?: Wiring;
   bucket?: string;
@@ -99,6 +106,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log(`postgres   embedded, data in ${join(options.dir, "postgres")}`);
     }
     await migrate({ databaseUrl });
+    const pooled = await startPooledDatabase({
+      dir: join(options.dir, "pgbouncer"),
+      port: ports.pooler ?? 0,
+      directUrl: databaseUrl,
+      pooledUrl: options.pooledDatabaseUrl,
+      required: options.requirePooler ?? false,
+    });
+    stops.push(() => pooled.stop());
+    log(pooled.summary);
 
     const proxy: WebSocketProxy = await startWebSocketProxy({ port: ports.pgProxy });
     stops.push(() => proxy.close());
@@ -113,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => gateway.close());
 
     const pipeline = createPipeline({
-      databaseUrl,
+      databaseUrl: pooled.url,
       pgProxy: proxy.address,
       sqsEndpoint,
       queues,
@@ -174,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucket,
       region: "us-east-1",
       databaseUrl,
+      pooledDatabaseUrl: pooled.url,
       pgProxy: proxy.address,
       queues: Object.fromEntries(Object.entries(queues).map(([name, queue]) => [name, { url: queue.url, dlqUrl: queue.dlqUrl }])),
       authSecret,

@@ -9,7 +9,11 @@ export interface HeldConnection extends Sql {
   removeListener(event: "error", listener: (error: Error) => void): unknown;
 }
 
-/** A pool that can also lend one connection, for the rare work that needs a transaction or a session lock. */
+/**
+ * A pool that can also lend one connection, for the rare work that needs a transaction. Never for
+ * session state (session locks, `SET`, `LISTEN`, temporary tables): the pooled endpoint is a
+ * transaction-mode pooler, where a connection's next transaction may run on another server connection.
+ */
 export interface Database extends Sql {
   connect(): Promise<HeldConnection>;
 }
@@ -33,7 +37,7 @@ export async function withConnection<T>(database: Database, work: (client: HeldC
     throw error;
   } finally {
     client.removeListener("error", onError);
-    // A connection that failed is dropped, not returned to the pool (which also frees its session locks).
+    // A connection that failed is dropped, not returned to the pool (its open transaction rolls back, locks included).
     client.release(lost ?? false);
   }
 }
