@@ -1,0 +1,1 @@
+export { ApiGatewayConnectionNotifier, type NotifierOptions } from "./ApiGatewayConnectionNotifier.js";

@@ -1,0 +1,10 @@
+export { createPool, type PoolOptions } from "./createPool.js";
+export { inTransaction, withConnection, type Database, type HeldConnection, type Sql } from "./Sql.js";
+export { PostgresBatchControls } from "./PostgresBatchControls.js";
+export { PostgresBatchMaintenance } from "./PostgresBatchMaintenance.js";
+export { PostgresBatchReader } from "./PostgresBatchReader.js";
+export { PostgresBatchRepository } from "./PostgresBatchRepository.js";
+export { PostgresConnectionRepository } from "./PostgresConnectionRepository.js";
+export { PostgresPushSequencer } from "./PostgresPushSequencer.js";
+export { PostgresStageStore } from "./PostgresStageStore.js";
+export { PostgresUploadRepository } from "./PostgresUploadRepository.js";
