@@ -1,1 +1,1 @@
-export { ApiGatewayConnectionNotifier, type NotifierOptions } from "./ApiGatewayConnectionNotifier.js";
+export { ApiGatewayConnectionNotifier } from "./ApiGatewayConnectionNotifier.js";

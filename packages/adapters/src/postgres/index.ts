@@ -1,5 +1,5 @@
-export { createPool, type PoolOptions } from "./createPool.js";
-export { inTransaction, withConnection, type Database, type HeldConnection, type Sql } from "./Sql.js";
+export { createPool } from "./createPool.js";
+export type { Database, Sql } from "./Sql.js";
 export { PostgresBatchControls } from "./PostgresBatchControls.js";
 export { PostgresBatchMaintenance } from "./PostgresBatchMaintenance.js";
 export { PostgresBatchReader } from "./PostgresBatchReader.js";
