@@ -1,6 +1,19 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// Packages meet at their public entry points (package.json "exports"): no deep import of another
+// package, no relative path into another package's source.
+const packageBoundaries = [
+  {
+    regex: "^@pipeline/(?!adapters/(ai|apigateway|auth|postgres|powertools|s3|sqs)$)[^/]+/",
+    message: "import another package through an entry point its package.json exports.",
+  },
+  { regex: "^(\\.\\./)+(packages/)?[^./][^/]*/src/", message: "a relative import stays inside its package: import the other package by name." },
+];
+
+// Fixtures and stand-ins are for tests and the benchmark only.
+const noTestkit = { group: ["@pipeline/testkit"], message: "production code takes a stand-in as a parameter; it does not import @pipeline/testkit." };
+
 export default tseslint.config(
   { ignores: ["**/node_modules/**", ".local/**", ".sst/**", "**/dist/**", "sst-env.d.ts"] },
   js.configs.recommended,
@@ -9,7 +22,12 @@ export default tseslint.config(
     rules: {
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-imports": ["error", { patterns: packageBoundaries }],
     },
+  },
+  {
+    files: ["packages/{adapters,cli,core,db,functions,local,media,web,wiring}/**/*.{ts,js}"],
+    rules: { "no-restricted-imports": ["error", { patterns: [...packageBoundaries, noTestkit] }] },
   },
   {
     // SST's documented way to load its generated platform types.
@@ -40,7 +58,9 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["@aws-sdk/*", "@neondatabase/*", "sst", "sst/*", "pg", "ws", "@pipeline/functions", "@pipeline/local", "@pipeline/db", "node:*"], message: "packages/core is pure domain logic: depend on a port instead." },
+            ...packageBoundaries,
+            noTestkit,
+            { group: ["@aws-sdk/*", "@neondatabase/*", "sst", "sst/*", "pg", "ws", "@pipeline/adapters", "@pipeline/adapters/*", "@pipeline/functions", "@pipeline/local", "@pipeline/db", "node:*"], message: "packages/core is pure domain logic: depend on a port instead." },
           ],
         },
       ],

@@ -35,7 +35,6 @@ export function subscribers(deps: { queues: Queues; storage: Storage; secrets: S
         UPLOADS_QUEUE_URL: uploads.queue.url,
         UPLOADS_DLQ_URL: uploads.dlq.url,
         PROGRESS_QUEUE_URL: progress.queue.url,
-        UPLOAD_PROCESSOR: "media",
         MEDIA_BUCKET: storage.media.name,
       }),
       settingsThatAreSet(secrets.ai),

@@ -1,13 +1,12 @@
 import { GetQueueAttributesCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { createPool } from "@pipeline/adapters/postgres";
 import { MAX_REQUEUES } from "@pipeline/core";
-import { buildWorkerDeps, createPool, createWorkerHandler, readWorkerConfig } from "@pipeline/functions";
-import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
-import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
+import { buildWorkerDeps, createWorkerHandler, readWorkerConfig } from "@pipeline/functions";
+import { freePort } from "@pipeline/local";
+import { batchState, createLambdaContext, seedBatch, SimulatedUploadProcessor, toSqsEvent } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@pipeline/local/stack/freePort";
-import { chunk, invoke } from "./support/invoke.js";
 import { RecordingLogger } from "./support/RecordingLogger.js";
-import { batchState, seedBatch } from "./support/seedBatch.js";
+import { chunk, invoke } from "./support/invoke.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 import { waitFor } from "./support/waitFor.js";
 
@@ -27,9 +26,11 @@ describe("an unreachable database does not use up a message's attempts", () => {
       UPLOADS_QUEUE_URL: pipeline.queues.uploads.url,
       UPLOADS_DLQ_URL: pipeline.queues.uploads.dlqUrl,
       PROGRESS_QUEUE_URL: pipeline.queues.progress.url,
-      UPLOAD_PROCESSOR: "simulated",
+      MEDIA_BUCKET: "unused",
     });
-    brokenWorker = createWorkerHandler(buildWorkerDeps(config, { sql: brokenPool, sqs: pipeline.sqs, logger: brokenLogger, metrics: pipeline.metrics }));
+    brokenWorker = createWorkerHandler(
+      buildWorkerDeps(config, { sql: brokenPool, sqs: pipeline.sqs, logger: brokenLogger, metrics: pipeline.metrics }, { processor: new SimulatedUploadProcessor() }),
+    );
   });
   afterAll(async () => {
     await brokenPool?.end();

@@ -1,4 +1,4 @@
-import { openContext } from "@pipeline/cli/OperatorContext";
+import { openContext } from "@pipeline/cli";
 import { assertDirectConnectionString, migrate } from "@pipeline/db";
 import { describe, expect, it } from "vitest";
 

@@ -1,7 +1,7 @@
 import { SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunk, invoke } from "./support/invoke.js";
-import { batchState, seedBatch } from "./support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 
 describe("fan-out", () => {

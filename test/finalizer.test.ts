@@ -1,7 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invoke } from "./support/invoke.js";
-import { seedBatch } from "./support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 
 describe("finalizer pushes", () => {

@@ -1,10 +1,8 @@
+import { createPool, PostgresBatchRepository, PostgresUploadRepository, type Sql } from "@pipeline/adapters/postgres";
 import type { UploadOutcome } from "@pipeline/core";
-import { createPool, type Sql } from "@pipeline/functions";
-import { PostgresBatchRepository } from "@pipeline/functions/adapters/postgres/PostgresBatchRepository";
-import { PostgresUploadRepository } from "@pipeline/functions/adapters/postgres/PostgresUploadRepository";
-import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local/postgres/startWebSocketProxy";
+import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "./support/seedBatch.js";
 import { createTestDatabase, type TestDatabase } from "./support/testDatabase.js";
 
 /** Counts the statements a repository sends, to hold the counting cost to its promise. */

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "./support/seedBatch.js";
 import { ScriptedProcessor } from "./support/ScriptedProcessor.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 import { waitFor } from "./support/waitFor.js";

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { ProcessingResult, UploadProcessor, UploadToProcess } from "@pipeline/core";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "./support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 import { waitFor } from "./support/waitFor.js";
 

@@ -1,8 +1,4 @@
-import { runBenchmark } from "@pipeline/bench";
-import type { BenchmarkReport } from "@pipeline/bench/report/BenchmarkReport";
-import { brokenInvariants } from "@pipeline/bench/report/brokenInvariants";
-import { formatTable } from "@pipeline/bench/report/formatTable";
-import { quickSettings } from "@pipeline/bench/settings";
+import { brokenInvariants, formatTable, quickSettings, runBenchmark, type BenchmarkReport } from "@pipeline/bench";
 import { wiring } from "@pipeline/wiring";
 import { beforeAll, describe, expect, it } from "vitest";
 

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
-import { createQueues } from "@pipeline/local/queues/createQueues";
 import { MAX_REQUEUES, requeueDelaySeconds } from "@pipeline/core";
+import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
+import { createQueues } from "@pipeline/local";
 import { runtimeMajor, wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
 import { describe, expect, it } from "vitest";
 import rootPackage from "../../package.json";
@@ -401,7 +401,6 @@ describe("function environments", () => {
   it("the worker processes real media from the bucket, with the built-in AI when no AI server is set", () => {
     const worker = functionFor(recording, wiring.functions.worker.handler);
     const config = readWorkerConfig(environmentOf(worker));
-    expect(config.UPLOAD_PROCESSOR).toBe("media");
     expect(config.MEDIA_BUCKET).toBe(bucket?.name.resolve());
     expect(config.AI_BASE_URL).toBeUndefined();
     // sharp's native binary cannot be bundled: it is installed for Lambda's platform.

@@ -1,7 +1,5 @@
 import { createServer } from "node:net";
-import { PipelineClient } from "@pipeline/local/client/PipelineClient";
-import { PortInUseError } from "@pipeline/local/stack/ports";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { PipelineClient, PortInUseError, startLocalStack, type LocalStack } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

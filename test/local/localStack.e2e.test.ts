@@ -1,10 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
-import { generateImages } from "@pipeline/local/demo/generateImages";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { generateImages, PipelineClient, type LocalStack, type PushMessage } from "@pipeline/local";
+import { batchState } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState } from "../support/seedBatch.js";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 

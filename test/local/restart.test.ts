@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PipelineClient } from "@pipeline/local/client/PipelineClient";
-import { generateImages } from "@pipeline/local/demo/generateImages";
-import { freePort } from "@pipeline/local/stack/freePort";
+import { freePort, generateImages, PipelineClient } from "@pipeline/local";
 import { runtimeMajor, wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchState } from "../support/seedBatch.js";
+import { batchState } from "@pipeline/testkit";
 import { StackProcess, type StackPorts } from "../support/StackProcess.js";
 import { waitFor } from "../support/waitFor.js";
 

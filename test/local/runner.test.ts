@@ -1,7 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { localSqsClient } from "@pipeline/local/pipeline/createPipeline";
-import { createQueues, type StackQueues } from "@pipeline/local/queues/createQueues";
-import { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "@pipeline/local/runner/QueueFunctionRunner";
+import { createQueues, localSqsClient, QueueFunctionRunner, type InvocationReport, type SqsHandler, type StackQueues } from "@pipeline/local";
 import { wiring, type Wiring } from "@pipeline/wiring";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startFauxqs, type FauxqsServer } from "fauxqs";

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serveDashboard } from "@pipeline/local/web/serveDashboard";
+import { serveDashboard } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 describe("serveDashboard", () => {

@@ -1,6 +1,5 @@
-import { issueToken } from "@pipeline/functions";
-import { PipelineClient } from "@pipeline/local/client/PipelineClient";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { issueToken } from "@pipeline/adapters/auth";
+import { PipelineClient, type LocalStack } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 

@@ -1,6 +1,6 @@
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
+import { PipelineClient, type PushMessage } from "@pipeline/local";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "../support/seedBatch.js";
 import { ScriptedProcessor } from "../support/ScriptedProcessor.js";
 import { waitFor } from "../support/waitFor.js";
 import { startOperatorStack, type OperatorStack } from "./operatorStack.js";

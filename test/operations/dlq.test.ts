@@ -1,6 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "../support/seedBatch.js";
 import { waitFor } from "../support/waitFor.js";
 import { startOperatorStack, type OperatorStack } from "./operatorStack.js";
 

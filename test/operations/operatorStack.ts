@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { run } from "@pipeline/cli/main";
+import { run } from "@pipeline/cli";
 import type { UploadProcessor } from "@pipeline/core";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { LocalStack } from "@pipeline/local";
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 import { startTestStack } from "../support/startTestStack.js";
 
 export interface OperatorStack {
@@ -13,7 +14,7 @@ export interface OperatorStack {
 
 /** A local stack of the test's own, and the operator CLI pointed at its stack.json. */
 export async function startOperatorStack(options: { processor?: UploadProcessor } = {}): Promise<OperatorStack> {
-  const { stack, dir, close } = await startTestStack({ uploadProcessor: "simulated", ...(options.processor ? { processor: options.processor } : {}) });
+  const { stack, dir, close } = await startTestStack({ processor: options.processor ?? new SimulatedUploadProcessor() });
   return {
     stack,
     close,

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState, seedBatch } from "../support/seedBatch.js";
 import { waitFor } from "../support/waitFor.js";
 import { startOperatorStack, type OperatorStack } from "./operatorStack.js";
 
@@ -110,7 +110,7 @@ describe("the reconciler (batchctl reconcile)", () => {
 
 describe("batchctl without a stack", () => {
   it("says no stack was found and how to get one", async () => {
-    const { run } = await import("@pipeline/cli/main");
+    const { run } = await import("@pipeline/cli");
     const errors: string[] = [];
 
     const code = await run(["node", "batchctl", "--stack", "/nonexistent/stack.json", "batch", "show", "8f14e45f-ceea-467f-a0e6-1b1a9a4b8d2a"], {
@@ -124,7 +124,7 @@ describe("batchctl without a stack", () => {
   });
 
   it("names the settings a deployed stage needs when there is no local stack either", async () => {
-    const { run } = await import("@pipeline/cli/main");
+    const { run } = await import("@pipeline/cli");
     const errors: string[] = [];
     const previous = process.cwd();
     process.chdir("/tmp");

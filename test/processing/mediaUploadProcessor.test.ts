@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { PostgresStageStore } from "@pipeline/adapters/postgres";
+import { S3ObjectStore } from "@pipeline/adapters/s3";
 import { PermanentProcessingError, type ProcessingContext, type UploadStage } from "@pipeline/core";
-import { PostgresStageStore } from "@pipeline/functions/adapters/postgres/PostgresStageStore";
-import { S3ObjectStore } from "@pipeline/functions/adapters/s3/S3ObjectStore";
 import { BuiltInAiService, MediaUploadProcessor, type ImageMetadata, type VideoMetadata } from "@pipeline/media";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

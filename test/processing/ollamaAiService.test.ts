@@ -1,8 +1,8 @@
+import { OllamaAiService, type OllamaAiServiceOptions } from "@pipeline/adapters/ai";
 import { PermanentProcessingError } from "@pipeline/core";
-import { OllamaAiService, type OllamaAiServiceOptions } from "@pipeline/functions/adapters/ai/OllamaAiService";
+import { freePort } from "@pipeline/local";
 import { AiServiceError, type ImageMetadata } from "@pipeline/media";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { freePort } from "@pipeline/local/stack/freePort";
 import { FakeOllama, ollamaAnswers } from "./fakeOllama.js";
 
 const metadata: ImageMetadata = {

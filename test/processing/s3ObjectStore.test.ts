@@ -1,5 +1,5 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { S3ObjectStore } from "@pipeline/functions/adapters/s3/S3ObjectStore";
+import { S3ObjectStore } from "@pipeline/adapters/s3";
 import { collectBytes, limitBytes, ObjectNotFoundError, ObjectStoreError, ObjectTooLargeError } from "@pipeline/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Engine, type S3Engine } from "./s3Engine.js";

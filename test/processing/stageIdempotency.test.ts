@@ -1,8 +1,8 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { OllamaAiService } from "@pipeline/adapters/ai";
+import { PostgresStageStore } from "@pipeline/adapters/postgres";
+import { S3ObjectStore } from "@pipeline/adapters/s3";
 import type { ProcessingContext, UploadStage, UploadToProcess } from "@pipeline/core";
-import { OllamaAiService } from "@pipeline/functions/adapters/ai/OllamaAiService";
-import { PostgresStageStore } from "@pipeline/functions/adapters/postgres/PostgresStageStore";
-import { S3ObjectStore } from "@pipeline/functions/adapters/s3/S3ObjectStore";
 import { MediaUploadProcessor, type ObjectStore } from "@pipeline/media";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeOllama } from "./fakeOllama.js";

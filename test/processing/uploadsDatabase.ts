@@ -1,9 +1,7 @@
+import { createPool, PostgresBatchRepository, PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import type { UploadToProcess } from "@pipeline/core";
-import { createPool } from "@pipeline/functions";
-import { PostgresBatchRepository } from "@pipeline/functions/adapters/postgres/PostgresBatchRepository";
-import { PostgresUploadRepository } from "@pipeline/functions/adapters/postgres/PostgresUploadRepository";
-import { startWebSocketProxy } from "@pipeline/local/postgres/startWebSocketProxy";
-import { seedBatch } from "../support/seedBatch.js";
+import { startWebSocketProxy } from "@pipeline/local";
+import { seedBatch } from "@pipeline/testkit";
 import { createTestDatabase } from "../support/testDatabase.js";
 
 export interface UploadsDatabase {

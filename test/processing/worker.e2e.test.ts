@@ -1,13 +1,11 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
-import { buildWorkerDeps, ConfigurationError, createWorkerHandler, readWorkerConfig, SimulatedUploadProcessor, type WorkerDeps } from "@pipeline/functions";
-import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
-import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
+import { buildWorkerDeps, ConfigurationError, createWorkerHandler, readWorkerConfig, type WorkerDeps } from "@pipeline/functions";
 import { MediaUploadProcessor } from "@pipeline/media";
+import { batchState, createLambdaContext, seedBatch, toSqsEvent } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
-import { batchState, seedBatch } from "../support/seedBatch.js";
 import { FakeOllama } from "./fakeOllama.js";
 import { makeImage } from "./mediaFiles.js";
 import { startS3Engine, type S3Engine } from "./s3Engine.js";
@@ -121,12 +119,11 @@ describe("the worker built from its environment runs the media step", () => {
     ]);
   });
 
-  it("uses the simulated processor when told to, and an explicit processor over either", () => {
+  it("uses the media step unless given a processor, and needs its bucket", () => {
     const explicit: UploadProcessor = { process: async () => ({ description: null, thumbnailPath: null, metadata: null, embedding: null }) };
 
-    expect(build({ UPLOAD_PROCESSOR: "simulated" }).processor).toBeInstanceOf(SimulatedUploadProcessor);
+    expect(build().processor).toBeInstanceOf(MediaUploadProcessor);
     expect(build({}, { processor: explicit }).processor).toBe(explicit);
     expect(() => readWorkerConfig({ ...env, MEDIA_BUCKET: undefined } as Record<string, string | undefined>)).toThrow(ConfigurationError);
-    expect(() => readWorkerConfig({ ...env, MEDIA_BUCKET: undefined, UPLOAD_PROCESSOR: "simulated" } as Record<string, string | undefined>)).not.toThrow();
   });
 });

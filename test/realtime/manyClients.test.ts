@@ -1,10 +1,9 @@
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
-import { generateImages } from "@pipeline/local/demo/generateImages";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { generateImages, PipelineClient, type LocalStack, type PushMessage } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 
 const USERS = 5;
 const CLIENTS_PER_USER = 10;
@@ -17,7 +16,7 @@ describe("50 concurrent WebSocket clients of 5 users following 10 batches", () =
 
   beforeAll(async () => {
     // The simulated processor: this test is about pushes, not media.
-    testStack = await startTestStack({ uploadProcessor: "simulated" });
+    testStack = await startTestStack({ processor: new SimulatedUploadProcessor() });
     stack = testStack.stack;
   });
   afterAll(() => testStack?.close());

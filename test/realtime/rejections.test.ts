@@ -1,11 +1,10 @@
-import { issueToken } from "@pipeline/functions";
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { issueToken } from "@pipeline/adapters/auth";
+import { PipelineClient, type LocalStack, type PushMessage } from "@pipeline/local";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { RecordingLogger } from "../support/RecordingLogger.js";
-import { seedBatch } from "../support/seedBatch.js";
+import { seedBatch } from "@pipeline/testkit";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 

@@ -1,10 +1,8 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
+import { PostgresConnectionRepository } from "@pipeline/adapters/postgres";
 import { sweepStaleConnections } from "@pipeline/core";
-import { ApiGatewayConnectionNotifier } from "@pipeline/functions/adapters/apigateway/ApiGatewayConnectionNotifier";
-import { PostgresConnectionRepository } from "@pipeline/functions/adapters/postgres/PostgresConnectionRepository";
-import { PipelineClient } from "@pipeline/local/client/PipelineClient";
-import { LOCAL_CREDENTIALS } from "@pipeline/local/pipeline/createPipeline";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { LOCAL_CREDENTIALS, PipelineClient, type LocalStack } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";

@@ -1,5 +1,5 @@
 import type { ProcessingContext, ProcessingResult, UploadProcessor, UploadToProcess } from "@pipeline/core";
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
+import { PipelineClient, type PushMessage } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";

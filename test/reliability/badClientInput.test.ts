@@ -1,11 +1,10 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { issueToken } from "@pipeline/functions";
-import type { PushMessage } from "@pipeline/local/client/PipelineClient";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { issueToken } from "@pipeline/adapters/auth";
+import type { LocalStack, PushMessage } from "@pipeline/local";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { batchState } from "../support/seedBatch.js";
+import { batchState } from "@pipeline/testkit";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { RecordingClient } from "./support/RecordingClient.js";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
+import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { invoke } from "../support/invoke.js";
-import { batchState, seedBatch } from "../support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "../support/startTestPipeline.js";
 
 type Queue = "uploads" | "batches" | "progress";

@@ -1,9 +1,9 @@
 import type { DeadLetterMessage } from "@pipeline/core";
-import type { PushMessage } from "@pipeline/local/client/PipelineClient";
+import type { PushMessage } from "@pipeline/local";
+import type { BatchState } from "@pipeline/testkit";
 import { describe, expect, it } from "vitest";
-import type { BatchState } from "../support/seedBatch.js";
-import { checkBatches, checkClients, checkDeadLetters, type ExpectedBatch } from "./support/invariants.js";
 import type { RecordingClient } from "./support/RecordingClient.js";
+import { checkBatches, checkClients, checkDeadLetters, type ExpectedBatch } from "./support/invariants.js";
 
 const batch: ExpectedBatch = { batchId: "b1", userId: "alice", uploads: 10, broken: 2 };
 const exact: BatchState = {

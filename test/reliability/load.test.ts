@@ -1,8 +1,9 @@
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { DatabaseAdmin } from "./support/DatabaseAdmin.js";
-import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
 import { TallyLogger } from "./support/TallyLogger.js";
+import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
 
 /** A smaller run of `npm run soak -- --load` (10 x 1,000 uploads): same shape, a fifth of the uploads. */
 const SIZES: LoadSizes = { batches: 10, uploadsPerBatch: 200, clientsPerUser: 10, timeoutMillis: 120_000 };
@@ -13,7 +14,7 @@ describe(`load: ${SIZES.batches} concurrent batches, ${SIZES.batches * SIZES.cli
   const logger = new TallyLogger();
 
   beforeAll(async () => {
-    testStack = await startTestStack({ uploadProcessor: "simulated", logger });
+    testStack = await startTestStack({ processor: new SimulatedUploadProcessor(), logger });
     admin = await DatabaseAdmin.connect(testStack.stack.endpoints.databaseUrl);
     await admin.installFinalizationAudit();
   });

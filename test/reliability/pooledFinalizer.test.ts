@@ -1,11 +1,9 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { ConnectionNotifier } from "@pipeline/core";
 import { buildFinalizerDeps, createFinalizerHandler, readFinalizerConfig } from "@pipeline/functions";
-import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
-import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
+import { createLambdaContext, seedBatch, toSqsEvent } from "@pipeline/testkit";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedBatch } from "../support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "../support/startTestPipeline.js";
 
 /**

@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPgBouncer, type RunningPgBouncer } from "@pipeline/local/postgres/startPgBouncer";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { startLocalStack, startPgBouncer, type LocalStack, type RunningPgBouncer } from "@pipeline/local";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchState } from "../support/seedBatch.js";
+import { SimulatedUploadProcessor, batchState } from "@pipeline/testkit";
 import { ANY_PORTS } from "../support/startTestStack.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 import { waitFor } from "../support/waitFor.js";
@@ -42,8 +41,7 @@ describe("faults between the functions and Postgres, under PgBouncer in transact
       ports: ANY_PORTS,
       databaseUrl: database.url,
       pooledDatabaseUrl: pooler.pooledUrl(database.url),
-      uploadProcessor: "simulated",
-      processorLatencyMillis: PROCESSING_MILLIS,
+      processor: new SimulatedUploadProcessor({ latencyMillis: PROCESSING_MILLIS }),
       logger,
     });
     direct = new pg.Client({ connectionString: database.url });

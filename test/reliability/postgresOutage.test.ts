@@ -1,19 +1,15 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
-import { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
-import type { SqsHandler } from "@pipeline/local/runner/QueueFunctionRunner";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import { freePort, scratchDir, startEmbeddedPostgres, startLocalStack, type EmbeddedPostgresOptions, type LocalStack, type RunningPostgres, type SqsHandler } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "@pipeline/local/stack/freePort";
-import { batchState, type BatchState } from "../support/seedBatch.js";
+import { SimulatedUploadProcessor, batchState, type BatchState } from "@pipeline/testkit";
 import { ANY_PORTS } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { RecordingClient } from "./support/RecordingClient.js";
 import { TallyLogger } from "./support/TallyLogger.js";
-import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 const UPLOADS = 1000;
 /** The simulated processing step's latency: the batch takes seconds, so the outage meets it mid-way. */
@@ -45,7 +41,7 @@ describe("Postgres down for 30 seconds in the middle of a batch", () => {
     postgres = await startEmbeddedPostgres(postgresOptions);
     await createDatabase(postgres.url(), "pipeline");
     const logger = new TallyLogger();
-    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), requirePooler: true, uploadProcessor: "simulated", processorLatencyMillis: PROCESSING_MILLIS, logger });
+    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), requirePooler: true, processor: new SimulatedUploadProcessor({ latencyMillis: PROCESSING_MILLIS }), logger });
     const running = stack;
     const deliveries = await watchWorker(running);
     const client = await RecordingClient.connect(running.endpoints.httpUrl, running.endpoints.wsUrl, "outage-user");

@@ -1,8 +1,8 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { PostgresBatchMaintenance } from "@pipeline/functions";
+import { PostgresBatchMaintenance } from "@pipeline/adapters/postgres";
+import { seedBatch } from "@pipeline/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { invoke } from "../support/invoke.js";
-import { seedBatch } from "../support/seedBatch.js";
 import { startTestPipeline, type TestPipeline } from "../support/startTestPipeline.js";
 import { waitFor } from "../support/waitFor.js";
 

@@ -1,4 +1,4 @@
-import type { ConnectionRegistry } from "@pipeline/local/gateway/ConnectionRegistry";
+import type { ConnectionRegistry } from "@pipeline/local";
 
 /**
  * The client side of WebSocket connections as the management API sees it: which connections

@@ -1,5 +1,5 @@
+import type { HandlerLogger } from "@pipeline/adapters/powertools";
 import type { LogAttributes } from "@pipeline/core";
-import type { HandlerLogger } from "@pipeline/functions";
 
 export interface LogLine {
   level: "debug" | "info" | "warn" | "error";

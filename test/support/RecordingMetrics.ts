@@ -1,5 +1,5 @@
+import type { PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { CountMetric, DurationMetric } from "@pipeline/core";
-import type { PublishingMetrics } from "@pipeline/functions";
 
 /** Sums every metric the functions emit, so tests can assert what operators would graph. */
 export class RecordingMetrics implements PublishingMetrics {

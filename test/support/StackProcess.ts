@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import type { StackEndpoints } from "@pipeline/local/stack/StackEndpoints";
-import { readStackFile } from "@pipeline/local/stack/readStackFile";
+import { readStackFile, type StackEndpoints } from "@pipeline/local";
 import { waitFor } from "./waitFor.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");

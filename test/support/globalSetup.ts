@@ -2,11 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "@pipeline/db";
-import { startEmbeddedPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
-import { PgBouncerNotInstalledError, startPgBouncer, type RunningPgBouncer } from "@pipeline/local/postgres/startPgBouncer";
+import { freePort, PgBouncerNotInstalledError, startEmbeddedPostgres, startPgBouncer, type RunningPgBouncer } from "@pipeline/local";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { freePort } from "@pipeline/local/stack/freePort";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -1,6 +1,5 @@
 import type { Message } from "@aws-sdk/client-sqs";
-import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
-import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
+import { createLambdaContext, toSqsEvent } from "@pipeline/testkit";
 import type { SQSBatchResponse } from "aws-lambda";
 import type { TestPipeline } from "./startTestPipeline.js";
 
@@ -23,11 +22,6 @@ export async function invoke(
   });
   const response = await pipeline.handlers[name](toSqsEvent(messages, queue.arn, "us-east-1"), context);
   return response ?? { batchItemFailures: [] };
-}
-
-/** A message as SQS would deliver it, with the given receive count. */
-export function asDelivery(message: Message, receiveCount: number): Message {
-  return { ...message, Attributes: { ...message.Attributes, ApproximateReceiveCount: String(receiveCount) } };
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -1,9 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
-import { startManagementServer } from "@pipeline/local/gateway/startManagementServer";
-import { createPipeline, localSqsClient, type Pipeline } from "@pipeline/local/pipeline/createPipeline";
-import { startWebSocketProxy } from "@pipeline/local/postgres/startWebSocketProxy";
-import { createQueues, type StackQueues } from "@pipeline/local/queues/createQueues";
+import { createPipeline, createQueues, localSqsClient, startManagementServer, startWebSocketProxy, type Pipeline, type StackQueues } from "@pipeline/local";
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 import { wiring as deployedWiring, type QueueName, type Wiring } from "@pipeline/wiring";
 import { startFauxqs } from "fauxqs";
 import { RecordingConnections } from "./RecordingConnections.js";
@@ -62,7 +60,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
     logger,
     metrics,
     authSecret: TEST_AUTH_SECRET,
-    ...(options.processor ? { processor: options.processor } : {}),
+    processor: options.processor ?? new SimulatedUploadProcessor(),
   });
 
   const queueUrl = (queue: QueueName | `${QueueName}-dlq`) =>

@@ -1,7 +1,6 @@
 import { rm } from "node:fs/promises";
-import { startLocalStack, type LocalStack, type LocalStackOptions } from "@pipeline/local/stack/startLocalStack";
+import { scratchDir, startLocalStack, type LocalStack, type LocalStackOptions } from "@pipeline/local";
 import { createTestDatabase } from "./testDatabase.js";
-import { scratchDir } from "@pipeline/local/stack/scratchDir";
 
 export interface TestStack {
   stack: LocalStack;

@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { createPool, type Database } from "@pipeline/adapters/postgres";
+import type { QueuePair } from "@pipeline/adapters/sqs";
 import type { Logger, QueueName } from "@pipeline/core";
 import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
-import { createPool, type Database, type QueuePair } from "@pipeline/functions";
 import { CliError } from "./CliError.js";
 
 /** Everything a command reaches: the database, the queues with their DLQs, the management API. */

@@ -23,6 +23,7 @@ export { decideRetry, MAX_REQUEUES, requeueDelaySeconds, type RetryDecision, typ
 export type { Verdict } from "./worker/Verdict.js";
 export { mapWithConcurrency } from "./support/mapWithConcurrency.js";
 export { withDeadline } from "./support/withDeadline.js";
+export { abortableSleep } from "./support/abortableSleep.js";
 export { InvalidTokenError, type TokenVerifier, type VerifiedToken } from "./ports/TokenVerifier.js";
 export { openConnection, closeConnection, type ConnectionDeps } from "./connection/connections.js";
 export type { BatchPage, BatchReader, BatchView, UploadView } from "./ports/BatchReader.js";

@@ -26,8 +26,6 @@ const workerShape = {
   UPLOADS_QUEUE_URL: url,
   UPLOADS_DLQ_URL: url,
   PROGRESS_QUEUE_URL: url,
-  /** Latency of the simulated processor, for benchmarks. */
-  PROCESSOR_LATENCY_MS: z.coerce.number().int().min(0).default(0),
   /** Endpoint override for a local S3 engine (path-style, local credentials); unset on AWS. */
   S3_ENDPOINT: url.optional(),
   /** An Ollama-compatible server; unset means the built-in deterministic AI. */
@@ -41,19 +39,8 @@ const workerShape = {
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
 };
 
-const workerSchema = z.preprocess(
-  (env) => (typeof env === "object" && env !== null ? { ...env, UPLOAD_PROCESSOR: (env as Record<string, unknown>).UPLOAD_PROCESSOR ?? "media" } : env),
-  z.discriminatedUnion(
-    "UPLOAD_PROCESSOR",
-    [
-      /** The real media and AI step: reads uploads from MEDIA_BUCKET and writes thumbnails there. */
-      z.object({ ...workerShape, UPLOAD_PROCESSOR: z.literal("media"), MEDIA_BUCKET: z.string({ error: "MEDIA_BUCKET is required when UPLOAD_PROCESSOR is media" }).min(1) }),
-      /** Fixed latency and no files: benchmarks and pipeline tests. */
-      z.object({ ...workerShape, UPLOAD_PROCESSOR: z.literal("simulated"), MEDIA_BUCKET: z.string().optional() }),
-    ],
-    { error: "UPLOAD_PROCESSOR must be media or simulated" },
-  ),
-);
+/** The media and AI step: reads uploads from MEDIA_BUCKET and writes thumbnails there. */
+const workerSchema = z.object({ ...workerShape, MEDIA_BUCKET: z.string({ error: "MEDIA_BUCKET is required" }).min(1) });
 
 const finalizerSchema = z.object({
   ...common,

@@ -52,7 +52,6 @@ try {
     },
     databaseUrl: process.env.DATABASE_URL,
     authSecret: process.env.AUTH_SECRET,
-    processorLatencyMillis: Number(process.env.PROCESSOR_LATENCY_MS ?? 0),
     staticHandler: serveDashboard({ distDir: dashboardDir, wsUrl: () => wsUrl }),
     log: (message) => console.log(message),
   });

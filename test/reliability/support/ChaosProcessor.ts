@@ -1,5 +1,4 @@
-import { abortableSleep } from "@pipeline/functions/abortableSleep";
-import { PermanentProcessingError, type ProcessingContext, type ProcessingResult, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
+import { abortableSleep, PermanentProcessingError, type ProcessingContext, type ProcessingResult, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
 
 /** Uploads whose filename starts with this fail permanently. */
 export const BROKEN_PREFIX = "broken-";

@@ -1,4 +1,4 @@
-import type { Sql } from "@pipeline/functions";
+import type { Sql } from "@pipeline/adapters/postgres";
 import pg from "pg";
 
 const TERMINATE_ALL = `

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import type { Pipeline } from "@pipeline/local/pipeline/createPipeline";
-import type { InvocationReport, SqsHandler } from "@pipeline/local/runner/QueueFunctionRunner";
+import type { InvocationReport, Pipeline, SqsHandler } from "@pipeline/local";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { pickIndexes } from "./random.js";
 

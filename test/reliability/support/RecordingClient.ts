@@ -1,4 +1,4 @@
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
+import { PipelineClient, type PushMessage } from "@pipeline/local";
 import type WebSocket from "ws";
 
 export interface ReceivedFrame {

@@ -1,5 +1,5 @@
+import type { HandlerLogger } from "@pipeline/adapters/powertools";
 import type { LogAttributes } from "@pipeline/core";
-import type { HandlerLogger } from "@pipeline/functions";
 
 /**
  * The functions' logger for long runs: counts every message and counts `batch finalized` per

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { run } from "@pipeline/cli/main";
+import { run } from "@pipeline/cli";
 
 export interface BatchctlResult {
   code: number;

@@ -1,12 +1,11 @@
-import { localSqsClient } from "@pipeline/local/pipeline/createPipeline";
-import type { LocalStack, LocalStackOptions } from "@pipeline/local/stack/startLocalStack";
+import { localSqsClient, type LocalStack, type LocalStackOptions } from "@pipeline/local";
 import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
 import { ChaosProcessor } from "./ChaosProcessor.js";
 import { DatabaseAdmin } from "./DatabaseAdmin.js";
 import { FaultInjector } from "./FaultInjector.js";
+import { TallyLogger } from "./TallyLogger.js";
 import { seededRandom } from "./random.js";
 import type { ChaosEnvironment } from "./runChaosRound.js";
-import { TallyLogger } from "./TallyLogger.js";
 
 export interface FaultRates {
   /** Share of each function's invocations killed at a random point. */

@@ -1,5 +1,5 @@
 import type { DeadLetterMessage } from "@pipeline/core";
-import type { BatchState } from "../../support/seedBatch.js";
+import type { BatchState } from "@pipeline/testkit";
 import type { RecordingClient } from "./RecordingClient.js";
 
 /** A batch the run submitted, with what it must end as. */

@@ -1,17 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { DeadLetterMessage } from "@pipeline/core";
-import type { FileToSubmit } from "@pipeline/local/client/PipelineClient";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
-import { batchState, type BatchState } from "../../support/seedBatch.js";
-import { batchctl } from "./batchctl.js";
+import type { FileToSubmit, LocalStack } from "@pipeline/local";
+import { batchState, type BatchState } from "@pipeline/testkit";
 import { BROKEN_PREFIX, type ChaosProcessor } from "./ChaosProcessor.js";
 import type { DatabaseAdmin } from "./DatabaseAdmin.js";
 import { figuresSince, type FaultFigures, type FaultInjector } from "./FaultInjector.js";
-import { checkBatches, checkClients, checkDeadLetters, type ExpectedBatch, type PoisonMessage } from "./invariants.js";
-import { pickIndexes } from "./random.js";
 import { RecordingClient } from "./RecordingClient.js";
 import type { TallyLogger } from "./TallyLogger.js";
+import { batchctl } from "./batchctl.js";
+import { checkBatches, checkClients, checkDeadLetters, type ExpectedBatch, type PoisonMessage } from "./invariants.js";
+import { pickIndexes } from "./random.js";
 
 export interface ChaosSizes {
   users: number;

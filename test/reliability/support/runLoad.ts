@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { FileToSubmit } from "@pipeline/local/client/PipelineClient";
-import type { LocalStack } from "@pipeline/local/stack/startLocalStack";
-import { batchState, type BatchState } from "../../support/seedBatch.js";
+import type { FileToSubmit, LocalStack } from "@pipeline/local";
+import { batchState, type BatchState } from "@pipeline/testkit";
 import type { DatabaseAdmin } from "./DatabaseAdmin.js";
-import { checkBatches, checkClients, type ExpectedBatch } from "./invariants.js";
-import { percentile } from "./random.js";
 import { RecordingClient } from "./RecordingClient.js";
 import type { TallyLogger } from "./TallyLogger.js";
+import { checkBatches, checkClients, type ExpectedBatch } from "./invariants.js";
+import { percentile } from "./random.js";
 
 export interface LoadSizes {
   /** One user per batch, all submitted at once. */

@@ -1,5 +1,5 @@
-import { issueToken } from "@pipeline/functions";
-import { PipelineClient, type PushMessage } from "@pipeline/local/client/PipelineClient";
+import { issueToken } from "@pipeline/adapters/auth";
+import { PipelineClient, type PushMessage } from "@pipeline/local";
 
 export interface ReceivedPush {
   message: PushMessage;

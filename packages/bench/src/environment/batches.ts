@@ -1,5 +1,5 @@
-import type { Sql } from "@pipeline/functions";
-import { seedBatch as seedUploads } from "@pipeline/local/fixtures/seedBatch";
+import type { Sql } from "@pipeline/adapters/postgres";
+import { seedBatch as seedUploads } from "@pipeline/testkit";
 import type pg from "pg";
 
 /** The owner of every batch the benchmark writes; with DATABASE_URL its rows are deleted at the end. */
@@ -10,7 +10,7 @@ export function seedBatch(admin: Sql, uploads: number, declaredTotal = uploads):
   return seedUploads(admin, { userId: BENCH_USER, uploads, declaredTotal });
 }
 
-export { batchState } from "@pipeline/local/fixtures/batchState";
+export { batchState } from "@pipeline/testkit";
 
 /** When the batch's last upload changed (its terminal commit: `updated_at`, the statement's start), epoch milliseconds. */
 export async function lastUploadChangeAt(admin: Sql, batchId: string): Promise<number> {

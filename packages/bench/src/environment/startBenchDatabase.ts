@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmbeddedPostgres } from "@pipeline/local/postgres/startEmbeddedPostgres";
+import { freePort, startEmbeddedPostgres } from "@pipeline/local";
 import pg from "pg";
 import { StatementCounter } from "../measure/StatementCounter.js";
-import { freePort } from "@pipeline/local/stack/freePort";
 
 export interface BenchDatabase {
   url: string;

@@ -1,13 +1,12 @@
 import { rm } from "node:fs/promises";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import type { HandlerLogger } from "@pipeline/functions";
-import type { InvocationReport } from "@pipeline/local/runner/QueueFunctionRunner";
-import { startLocalStack, type LocalStack } from "@pipeline/local/stack/startLocalStack";
+import type { HandlerLogger } from "@pipeline/adapters/powertools";
+import { scratchDir, startLocalStack, type InvocationReport, type LocalStack } from "@pipeline/local";
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 import type { Wiring } from "@pipeline/wiring";
 import { SqsRequestCounter } from "../measure/SqsRequestCounter.js";
-import { BENCH_USER } from "./batches.js";
 import { PushRecorder } from "./PushRecorder.js";
-import { scratchDir } from "@pipeline/local/stack/scratchDir";
+import { BENCH_USER } from "./batches.js";
 
 export interface BenchStackOptions {
   databaseUrl: string;
@@ -48,8 +47,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     databaseUrl: options.databaseUrl,
     authSecret: options.authSecret,
     wiring: options.wiring,
-    uploadProcessor: "simulated",
-    processorLatencyMillis: options.latencyMillis,
+    processor: new SimulatedUploadProcessor({ latencyMillis: options.latencyMillis }),
     logger: benchLogger(options.warn),
     onInvocation,
   });

@@ -1,6 +1,6 @@
 /*
  * The fan-out, alone in a process, so that the memory it reads is the fan-out's own. Invokes the
- * deployed fan-out Lambda entry point (its dependencies built from the environment at the first
+ * deployed fan-out handler (its dependencies built from the environment at the first
  * call, as at a cold start) on a warm-up batch, then twice on the measured batch, each time after
  * a full GC: once sampling memory untouched, once with a GC before each sample (MemorySampling).
  * The second fan-out of the batch finds it processing and re-sends every unfinished upload: the
@@ -8,9 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { handler } from "@pipeline/functions/queues/fanout";
-import { createLambdaContext } from "@pipeline/local/runner/lambdaContext";
-import { toSqsEvent } from "@pipeline/local/runner/toSqsEvent";
+import { createFanoutHandler, fanoutDepsFromEnv } from "@pipeline/functions";
+import { createLambdaContext, toSqsEvent } from "@pipeline/testkit";
 import { wiring } from "@pipeline/wiring";
 import { FAN_OUT_CHILD_INPUT, type FanOutChildInput, type FanOutChildResult, type FanOutMeasurement, type MemorySampling } from "./fanOutChildProtocol.js";
 
@@ -20,6 +19,7 @@ const SAMPLE_INTERVAL_MILLIS: Record<MemorySampling, number> = { peak: 5, live: 
 const input = JSON.parse(process.env[FAN_OUT_CHILD_INPUT] ?? "") as FanOutChildInput;
 // The handler's own client is built from the environment; this one only reads the queue's depth.
 const sqs = new SQSClient({ region: input.region, endpoint: process.env.SQS_ENDPOINT });
+let handler: ReturnType<typeof createFanoutHandler> | undefined;
 
 async function invoke(batchId: string): Promise<void> {
   const { fanout } = wiring.functions;
@@ -29,6 +29,7 @@ async function invoke(batchId: string): Promise<void> {
     input.region,
   );
   const context = createLambdaContext({ functionName: "fanout", timeoutMillis: fanout.timeoutSeconds * 1000, memoryMb: fanout.memoryMb, region: input.region });
+  handler ??= createFanoutHandler(fanoutDepsFromEnv());
   const response = await handler(event, context);
   if (response.batchItemFailures.length > 0) throw new Error(`fan-out of batch ${batchId} failed; see the logs`);
 }

@@ -1,6 +1,6 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { SimulatedUploadProcessor } from "@pipeline/functions";
-import { LOCAL_CREDENTIALS } from "@pipeline/local/pipeline/createPipeline";
+import { LOCAL_CREDENTIALS } from "@pipeline/local";
+import { SimulatedUploadProcessor } from "@pipeline/testkit";
 import pg from "pg";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { SeedBatchWorker } from "../seed/SeedBatchWorker.js";

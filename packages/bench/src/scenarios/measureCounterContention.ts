@@ -1,5 +1,5 @@
+import { PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import type { UploadOutcome } from "@pipeline/core";
-import { PostgresUploadRepository } from "@pipeline/functions/adapters/postgres/PostgresUploadRepository";
 import pg from "pg";
 import { batchState, seedBatch } from "../environment/batches.js";
 import type { CounterContention, CounterContentionRun } from "../report/BenchmarkReport.js";

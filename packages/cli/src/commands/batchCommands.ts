@@ -1,11 +1,12 @@
+import { PostgresBatchControls, PostgresBatchReader } from "@pipeline/adapters/postgres";
+import { SqsDeadLetters, SqsJsonQueue } from "@pipeline/adapters/sqs";
 import { cancelBatch, QUEUE_NAMES, retryFailedUploads, type BatchView } from "@pipeline/core";
-import { PostgresBatchControls, PostgresBatchReader, SqsDeadLetters, SqsJsonQueue } from "@pipeline/functions";
 import { wiring } from "@pipeline/wiring";
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";
 import { duration } from "../format.js";
-import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 import { batchIdArg, positiveIntArg } from "../validate.js";
+import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
 
 
 /** No progress for this long marks a processing batch as stalled in `batch show`, as the reconciler reports it. */

@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { QUEUE_NAMES, redriveDeadLetters, type DeadLetterMessage, type QueueName } from "@pipeline/core";
-import { SqsDeadLetters } from "@pipeline/functions";
+import { SqsDeadLetters } from "@pipeline/adapters/sqs";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";

@@ -1,14 +1,10 @@
+import { PostgresBatchRepository } from "@pipeline/adapters/postgres";
+import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
+import { SqsDeadLetterQueue, SqsJsonQueue, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
 import type { BatchMessage, FanOutDeps, ProgressMessage } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
-import { PostgresBatchRepository } from "../adapters/postgres/PostgresBatchRepository.js";
-import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
-import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
-import { SqsJsonQueue } from "../adapters/sqs/SqsJsonQueue.js";
-import { SqsUploadQueue } from "../adapters/sqs/SqsUploadQueue.js";
 import { readFanoutConfig, type FanoutConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { createMetrics, type PublishingMetrics } from "../metrics.js";
-import { infrastructureFromConfig, type BuildOptions, type HandlerLogger, type Infrastructure, type Settle } from "./infrastructure.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FanoutDeps extends FanOutDeps {
   logger: HandlerLogger;

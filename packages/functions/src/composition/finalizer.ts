@@ -1,16 +1,11 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
+import { PostgresBatchRepository, PostgresConnectionRepository, PostgresPushSequencer, type Database } from "@pipeline/adapters/postgres";
+import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
+import { SqsDeadLetterQueue, SqsRequeue } from "@pipeline/adapters/sqs";
 import type { FinalizeProgressDeps } from "@pipeline/core";
-import { ApiGatewayConnectionNotifier } from "../adapters/apigateway/ApiGatewayConnectionNotifier.js";
-import { PostgresBatchRepository } from "../adapters/postgres/PostgresBatchRepository.js";
-import { PostgresConnectionRepository } from "../adapters/postgres/PostgresConnectionRepository.js";
-import { PostgresPushSequencer } from "../adapters/postgres/PostgresPushSequencer.js";
-import type { Database } from "../adapters/postgres/Sql.js";
-import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
-import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 import { readFinalizerConfig, type FinalizerConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { createMetrics, type PublishingMetrics } from "../metrics.js";
-import { infrastructureFromConfig, type HandlerLogger, type Infrastructure, type Settle } from "./infrastructure.js";
+import { infrastructureFromConfig, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FinalizerDeps extends FinalizeProgressDeps {
   logger: HandlerLogger;

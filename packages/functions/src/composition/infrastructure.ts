@@ -1,14 +1,9 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Logger } from "@pipeline/core";
+import { createPool, type Database, type Sql } from "@pipeline/adapters/postgres";
+import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { Wiring } from "@pipeline/wiring";
-import type { Context } from "aws-lambda";
-import { createPool } from "../adapters/postgres/createPool.js";
-import type { Database, Sql } from "../adapters/postgres/Sql.js";
 import type { FanoutConfig } from "../config.js";
-import type { PublishingMetrics } from "../metrics.js";
 import type { SettleDeps } from "../queues/settleRecords.js";
-
-export type HandlerLogger = Logger & { addContext?(context: Context): void };
 
 /** Clients shared by every function of one process (one per Lambda; one for the whole local stack). */
 export interface Infrastructure {

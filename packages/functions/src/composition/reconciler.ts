@@ -1,17 +1,12 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
+import { PostgresBatchMaintenance, PostgresConnectionRepository, type Database } from "@pipeline/adapters/postgres";
+import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
+import { SqsDeadLetters, SqsJsonQueue, SqsUploadQueue, type QueuePair } from "@pipeline/adapters/sqs";
 import type { BatchMessage, ProgressMessage, QueueName, ReconcileDeps } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
-import { ApiGatewayConnectionNotifier } from "../adapters/apigateway/ApiGatewayConnectionNotifier.js";
-import { PostgresBatchMaintenance } from "../adapters/postgres/PostgresBatchMaintenance.js";
-import { PostgresConnectionRepository } from "../adapters/postgres/PostgresConnectionRepository.js";
-import type { Database } from "../adapters/postgres/Sql.js";
-import { SqsDeadLetters, type QueuePair } from "../adapters/sqs/SqsDeadLetters.js";
-import { SqsJsonQueue } from "../adapters/sqs/SqsJsonQueue.js";
-import { SqsUploadQueue } from "../adapters/sqs/SqsUploadQueue.js";
 import { readReconcilerConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { createMetrics, type PublishingMetrics } from "../metrics.js";
-import { infrastructureFromConfig, type HandlerLogger, type Infrastructure } from "./infrastructure.js";
+import { infrastructureFromConfig, type Infrastructure } from "./infrastructure.js";
 
 export interface ReconcilerDeps extends ReconcileDeps {
   logger: HandlerLogger;

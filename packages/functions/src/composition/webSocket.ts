@@ -1,12 +1,11 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
+import { JwtTokenVerifier } from "@pipeline/adapters/auth";
+import { PostgresBatchReader, PostgresConnectionRepository } from "@pipeline/adapters/postgres";
+import { createLogger, type HandlerLogger } from "@pipeline/adapters/powertools";
 import type { BatchReader, ConnectionDeps, ConnectionNotifier } from "@pipeline/core";
-import { ApiGatewayConnectionNotifier } from "../adapters/apigateway/ApiGatewayConnectionNotifier.js";
-import { JwtTokenVerifier } from "../adapters/auth/JwtTokenVerifier.js";
-import { PostgresBatchReader } from "../adapters/postgres/PostgresBatchReader.js";
-import { PostgresConnectionRepository } from "../adapters/postgres/PostgresConnectionRepository.js";
 import { readWebSocketConfig, type WebSocketConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { infrastructureFromConfig, type HandlerLogger, type Infrastructure } from "./infrastructure.js";
+import { infrastructureFromConfig, type Infrastructure } from "./infrastructure.js";
 
 export interface WebSocketDeps extends ConnectionDeps {
   logger: HandlerLogger;

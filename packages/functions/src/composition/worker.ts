@@ -1,20 +1,14 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { OllamaAiService } from "@pipeline/adapters/ai";
+import { PostgresStageStore, PostgresUploadRepository } from "@pipeline/adapters/postgres";
+import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
+import { S3ObjectStore } from "@pipeline/adapters/s3";
+import { SqsDeadLetterQueue, SqsJsonQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
 import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
 import { BuiltInAiService, MediaUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
-import { OllamaAiService } from "../adapters/ai/OllamaAiService.js";
-import { PostgresStageStore } from "../adapters/postgres/PostgresStageStore.js";
-import { PostgresUploadRepository } from "../adapters/postgres/PostgresUploadRepository.js";
-import { SimulatedUploadProcessor } from "../adapters/processing/SimulatedUploadProcessor.js";
-import { S3ObjectStore } from "../adapters/s3/S3ObjectStore.js";
-import { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
-import { SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
-import { SqsJsonQueue } from "../adapters/sqs/SqsJsonQueue.js";
-import { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
-import { createLogger } from "../logger.js";
-import { createMetrics, type PublishingMetrics } from "../metrics.js";
-import { infrastructureFromConfig, type BuildOptions, type HandlerLogger, type Infrastructure, type Settle } from "./infrastructure.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface WorkerDeps extends ProcessUploadsDeps {
   logger: HandlerLogger;
@@ -55,9 +49,8 @@ export function buildWorkerDeps(
 /** Local engines never check credentials, but the SDK signs every request. */
 const LOCAL_ENGINE_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** The worker's processing step as configured: the media step (S3, AI service or the built-in one) or the simulation. */
+/** The worker's processing step: the media step, on S3, with the configured AI service or the built-in one. */
 function uploadProcessor(config: WorkerConfig, infra: Infrastructure): UploadProcessor {
-  if (config.UPLOAD_PROCESSOR === "simulated") return new SimulatedUploadProcessor({ latencyMillis: config.PROCESSOR_LATENCY_MS });
   const s3 = new S3Client({
     region: config.AWS_REGION,
     ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: LOCAL_ENGINE_CREDENTIALS } : {}),

@@ -1,9 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { REQUEUES_ATTRIBUTE, type SqsDeadLetterQueue, type SqsMessageVisibility, type SqsRequeue } from "@pipeline/adapters/sqs";
 import { MAX_REQUEUES, requeueDelaySeconds, type Logger, type Metrics, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import type { SqsDeadLetterQueue } from "../adapters/sqs/SqsDeadLetterQueue.js";
-import type { SqsMessageVisibility } from "../adapters/sqs/SqsMessageVisibility.js";
-import { REQUEUES_ATTRIBUTE, type SqsRequeue } from "../adapters/sqs/SqsRequeue.js";
 
 export interface SettleDeps {
   deadLetters: SqsDeadLetterQueue;

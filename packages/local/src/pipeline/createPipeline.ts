@@ -1,25 +1,9 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { createPool } from "@pipeline/adapters/postgres";
+import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { UploadProcessor } from "@pipeline/core";
-import {
-  buildFanoutDeps,
-  buildFinalizerDeps,
-  buildWebSocketDeps,
-  buildWorkerDeps,
-  createConnectHandler,
-  createDisconnectHandler,
-  createFanoutHandler,
-  createMessageHandler,
-  createFinalizerHandler,
-  createPool,
-  createWorkerHandler,
-  readFanoutConfig,
-  readFinalizerConfig,
-  readWebSocketConfig,
-  readWorkerConfig,
-  type HandlerLogger,
-  type PublishingMetrics,
-} from "@pipeline/functions";
+import { buildFanoutDeps, buildFinalizerDeps, buildWebSocketDeps, buildWorkerDeps, createConnectHandler, createDisconnectHandler, createFanoutHandler, createFinalizerHandler, createMessageHandler, createWorkerHandler, readFanoutConfig, readFinalizerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import type { FunctionName, WebSocketRoute, Wiring } from "@pipeline/wiring";
 import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
 import type { StackQueues } from "../queues/createQueues.js";
@@ -45,10 +29,8 @@ export interface PipelineOptions {
   logger?: HandlerLogger;
   /** One metrics sink for all functions (tests record it); each function gets Powertools' otherwise. */
   metrics?: PublishingMetrics;
+  /** The worker's processing step; the real media step when not given. */
   processor?: UploadProcessor;
-  processorLatencyMillis?: number;
-  /** The worker's processing step; pipeline tests and benchmarks use the simulated one. */
-  uploadProcessor?: "media" | "simulated";
   /** Where uploads are read and thumbnails written, on the local engine's S3. */
   bucket?: string;
   /** HS256 key of client tokens. */
@@ -86,8 +68,6 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     PROGRESS_QUEUE_URL: options.queues.progress.url,
     PROGRESS_DLQ_URL: options.queues.progress.dlqUrl,
     WS_MANAGEMENT_ENDPOINT: options.managementEndpoint,
-    PROCESSOR_LATENCY_MS: String(options.processorLatencyMillis ?? 0),
-    UPLOAD_PROCESSOR: options.uploadProcessor ?? "simulated",
     // fauxqs serves S3 on the same port as SQS.
     S3_ENDPOINT: options.sqsEndpoint,
     MEDIA_BUCKET: options.bucket ?? "media",

@@ -5,9 +5,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { JwtTokenVerifier } from "@pipeline/adapters/auth";
+import { PostgresBatchReader, PostgresBatchRepository } from "@pipeline/adapters/postgres";
+import type { HandlerLogger } from "@pipeline/adapters/powertools";
+import { SqsJsonQueue } from "@pipeline/adapters/sqs";
 import { resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
 import { migrate } from "@pipeline/db";
-import { JwtTokenVerifier, PostgresBatchReader, PostgresBatchRepository, SqsJsonQueue, type HandlerLogger } from "@pipeline/functions";
 import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
@@ -49,11 +52,8 @@ export interface LocalStackOptions {
   authSecret?: string | undefined;
   wiring?: Wiring;
   bucket?: string;
+  /** The worker's processing step; the real media step when not given. */
   processor?: UploadProcessor;
-  /** The real media step (default) or the simulated one of benchmarks; `processor` overrides both. */
-  uploadProcessor?: "media" | "simulated";
-  /** Latency of the simulated processor. */
-  processorLatencyMillis?: number;
   maxFiles?: number;
   maxFileBytes?: number;
   logger?: HandlerLogger;
@@ -137,10 +137,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       wiring,
       authSecret,
       bucket,
-      uploadProcessor: options.uploadProcessor ?? "media",
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.processor ? { processor: options.processor } : {}),
-      ...(options.processorLatencyMillis !== undefined ? { processorLatencyMillis: options.processorLatencyMillis } : {}),
     });
     stops.push(() => pipeline.stop());
     gateway.setRoutes(pipeline.routes);

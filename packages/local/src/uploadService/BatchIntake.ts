@@ -1,4 +1,4 @@
-import type { Sql } from "@pipeline/functions";
+import type { Sql } from "@pipeline/adapters/postgres";
 
 export interface IntakeFile {
   uploadId: string;

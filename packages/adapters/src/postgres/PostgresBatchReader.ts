@@ -1,6 +1,6 @@
 import type { BatchPage, BatchReader, BatchView, UploadStatus, UploadView } from "@pipeline/core";
-import { NIL_UUID, type BatchRow } from "./rows.js";
 import type { Sql } from "./Sql.js";
+import { NIL_UUID, type BatchRow } from "./rows.js";
 
 const BATCH_COLUMNS = `id, user_id, status, total_uploads, processed_uploads, successful_uploads, failed_uploads,
   cancelled_uploads, progress_version, error_message, created_at, started_at, completed_at, updated_at`;

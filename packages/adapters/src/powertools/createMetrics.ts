@@ -1,4 +1,4 @@
-import { MetricUnit, Metrics as PowertoolsMetrics } from "@aws-lambda-powertools/metrics";
+import { Metrics as PowertoolsMetrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Metrics } from "@pipeline/core";
 
 export type PublishingMetrics = Metrics & {

@@ -1,7 +1,6 @@
-import { PermanentProcessingError } from "@pipeline/core";
-import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type EmbedRequest, type Embedding } from "@pipeline/media";
+import { abortableSleep, PermanentProcessingError } from "@pipeline/core";
+import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type Embedding, type EmbedRequest } from "@pipeline/media";
 import { z } from "zod";
-import { abortableSleep } from "../../abortableSleep.js";
 
 export interface OllamaAiServiceOptions {
   /** The server's base URL, e.g. `http://localhost:11434`. */

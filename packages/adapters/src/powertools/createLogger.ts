@@ -1,7 +1,9 @@
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
-import type { LogAttributes } from "@pipeline/core";
+import type { LogAttributes, Logger } from "@pipeline/core";
 import type { Context } from "aws-lambda";
-import type { HandlerLogger } from "./composition/infrastructure.js";
+
+/** The core's logger, able to take the Lambda context of the invocation it logs for. */
+export type HandlerLogger = Logger & { addContext?(context: Context): void };
 
 /** Powertools Logger behind the core's port: JSON lines with the Lambda context, level from POWERTOOLS_LOG_LEVEL. */
 export function createLogger(serviceName: string): HandlerLogger {

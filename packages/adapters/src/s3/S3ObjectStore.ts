@@ -1,6 +1,6 @@
+import type { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { limitBytes, ObjectNotFoundError, ObjectStoreError, ObjectTooLargeError, type ObjectStore } from "@pipeline/media";
-import type { Readable } from "node:stream";
 
 /**
  * The object store on S3 (or a local engine that speaks its API): streams GetObject bodies within

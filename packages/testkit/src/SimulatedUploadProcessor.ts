@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { abortableSleep } from "../../abortableSleep.js";
-import type { ProcessingContext, ProcessingResult, UploadProcessor, UploadToProcess } from "@pipeline/core";
+import { abortableSleep, type ProcessingContext, type ProcessingResult, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
 
 export const SIMULATED_EMBEDDING_DIMENSIONS = 16;
 

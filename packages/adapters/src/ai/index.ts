@@ -1,0 +1,1 @@
+export { OllamaAiService, type OllamaAiServiceOptions } from "./OllamaAiService.js";

@@ -1,0 +1,1 @@
+export { ApiGatewayConnectionNotifier } from "./ApiGatewayConnectionNotifier.js";

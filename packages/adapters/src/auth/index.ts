@@ -1,0 +1,2 @@
+export { issueToken } from "./issueToken.js";
+export { JwtTokenVerifier } from "./JwtTokenVerifier.js";

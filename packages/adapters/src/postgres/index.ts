@@ -1,0 +1,10 @@
+export { createPool } from "./createPool.js";
+export type { Database, Sql } from "./Sql.js";
+export { PostgresBatchControls } from "./PostgresBatchControls.js";
+export { PostgresBatchMaintenance } from "./PostgresBatchMaintenance.js";
+export { PostgresBatchReader } from "./PostgresBatchReader.js";
+export { PostgresBatchRepository } from "./PostgresBatchRepository.js";
+export { PostgresConnectionRepository } from "./PostgresConnectionRepository.js";
+export { PostgresPushSequencer } from "./PostgresPushSequencer.js";
+export { PostgresStageStore } from "./PostgresStageStore.js";
+export { PostgresUploadRepository } from "./PostgresUploadRepository.js";

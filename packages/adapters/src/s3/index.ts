@@ -1,0 +1,1 @@
+export { S3ObjectStore } from "./S3ObjectStore.js";

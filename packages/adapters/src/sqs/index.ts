@@ -1,0 +1,7 @@
+export { QueueSendError } from "./QueueSendError.js";
+export { SqsDeadLetterQueue } from "./SqsDeadLetterQueue.js";
+export { SqsDeadLetters, type QueuePair } from "./SqsDeadLetters.js";
+export { SqsJsonQueue } from "./SqsJsonQueue.js";
+export { SqsMessageVisibility } from "./SqsMessageVisibility.js";
+export { REQUEUES_ATTRIBUTE, SqsRequeue } from "./SqsRequeue.js";
+export { SqsUploadQueue } from "./SqsUploadQueue.js";
