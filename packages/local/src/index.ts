@@ -17,3 +17,4 @@ export { scratchDir } from "./stack/scratchDir.js";
 export type { StackEndpoints } from "./stack/StackEndpoints.js";
 export { startLocalStack, type LocalStack, type LocalStackOptions } from "./stack/startLocalStack.js";
 export { serveDashboard } from "./web/serveDashboard.js";
+export { bundleFunction, type BundleOptions, type FunctionBundle } from "./build/bundleFunction.js";

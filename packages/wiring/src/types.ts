@@ -58,8 +58,8 @@ export interface RetryBackoff {
   maxSeconds: number;
 }
 
-/** A Lambda Node.js runtime identifier, such as `nodejs24.x`. */
-export type LambdaNodeRuntime = `nodejs${number}.x`;
+/** The Lambda Node.js runtimes this project can deploy on (SST's `runtime` takes these literals). */
+export type LambdaNodeRuntime = "nodejs22.x" | "nodejs24.x";
 
 export interface Wiring {
   /**
