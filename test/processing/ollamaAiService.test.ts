@@ -138,10 +138,14 @@ describe("OllamaAiService against a server speaking the Ollama API", () => {
   });
 
   it("stops waiting between attempts when the processing signal aborts", async () => {
-    ollama.use(() => ({ status: 503, headers: { "retry-after": "60" } }));
     const controller = new AbortController();
     const deadline = new Error("processing budget exhausted");
-    setTimeout(() => controller.abort(deadline), 50);
+    // The abort comes while the client waits out the first 503's retry-after, not before its first
+    // request (which a loaded machine could delay past a fixed 50 ms).
+    ollama.use(() => {
+      setTimeout(() => controller.abort(deadline), 50);
+      return { status: 503, headers: { "retry-after": "60" } };
+    });
 
     const error = await failure(service({ maxAttempts: 5, maxDelayMillis: 10_000 }).embed({ text: "x", image: null }, controller.signal));
 
