@@ -16,11 +16,21 @@ export type { StageResults, StageStore } from "./ports/StageStore.js";
 export type { BatchCounters } from "./batch/BatchCounters.js";
 export * from "./progress/serverMessages.js";
 export { coalesceChanges } from "./progress/coalesceChanges.js";
-export { finalizeProgress, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
-export { fanOutBatch, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
+export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
+export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
-export { decideRetry, MAX_REQUEUES, requeueDelaySeconds, type RetryDecision, type RetryPolicy } from "./worker/retryPolicy.js";
-export type { Verdict } from "./worker/Verdict.js";
+export {
+  decideRetry,
+  dependencyFailure,
+  MAX_REQUEUES,
+  requeueDelaySeconds,
+  REQUEUES_ATTRIBUTE,
+  settlementOf,
+  type RetryDecision,
+  type RetryPolicy,
+  type Settlement,
+  type Verdict,
+} from "./verdict/messageFate.js";
 export { mapWithConcurrency } from "./support/mapWithConcurrency.js";
 export { withDeadline } from "./support/withDeadline.js";
 export { abortableSleep } from "./support/abortableSleep.js";

@@ -1,7 +1,5 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-
-/** The message attribute that counts how often a message was requeued. */
-export const REQUEUES_ATTRIBUTE = "requeues";
+import { REQUEUES_ATTRIBUTE } from "@pipeline/core";
 
 /**
  * Sends a message again as a new one, delayed: its receive count starts over, which is the point

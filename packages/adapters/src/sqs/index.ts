@@ -3,5 +3,5 @@ export { SqsDeadLetterQueue } from "./SqsDeadLetterQueue.js";
 export { SqsDeadLetters, type QueuePair } from "./SqsDeadLetters.js";
 export { SqsJsonQueue } from "./SqsJsonQueue.js";
 export { SqsMessageVisibility } from "./SqsMessageVisibility.js";
-export { REQUEUES_ATTRIBUTE, SqsRequeue } from "./SqsRequeue.js";
+export { SqsRequeue } from "./SqsRequeue.js";
 export { SqsUploadQueue } from "./SqsUploadQueue.js";

@@ -3,6 +3,7 @@ import type { BatchRepository } from "../ports/BatchRepository.js";
 import type { Logger } from "../ports/Logger.js";
 import type { BatchQueue, ProgressQueue, UploadQueue } from "../ports/queues.js";
 import type { BatchStatus } from "../batch/batchStatus.js";
+import type { Verdict } from "../verdict/messageFate.js";
 
 export interface FanOutDeps {
   batches: BatchRepository;
@@ -73,4 +74,9 @@ export async function fanOutBatch(deps: FanOutDeps, message: BatchMessage, optio
   }
   logger.info("fan-out finished", { batchId, sent });
   return { kind: "sent", sent, continuedFrom: null };
+}
+
+/** A batch message names a batch that exists, or it can never succeed. */
+export function fanOutVerdict(message: BatchMessage, result: FanOutResult): Verdict {
+  return result.kind === "not-found" ? { kind: "dead-letter", reason: `unknown batch ${message.batchId}` } : { kind: "done" };
 }

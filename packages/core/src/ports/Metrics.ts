@@ -2,6 +2,10 @@ export type CountMetric =
   | "UploadsCompleted"
   | "UploadsFailed"
   | "DeadLetters"
+  /** Messages sent again as new ones because a dependency was down. */
+  | "MessagesRequeued"
+  /** Requeued messages whose failure counts as an attempt again. */
+  | "RequeuesExhausted"
   | "BatchesFinalized"
   | "PushesSent"
   | "ConnectionsGone"

@@ -8,6 +8,7 @@ import type { Metrics } from "../ports/Metrics.js";
 import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
+import type { Verdict } from "../verdict/messageFate.js";
 import { coalesceChanges } from "./coalesceChanges.js";
 import { progressPush, uploadProgressPush, type ServerMessage } from "./serverMessages.js";
 
@@ -126,4 +127,9 @@ async function advanceAndPush(
 
 function pushBatchId(push: ServerMessage): string | undefined {
   return "batchId" in push ? push.batchId : undefined;
+}
+
+/** Progress for a batch that does not exist can never be applied; the rest was. */
+export function finalizeVerdict(message: ProgressMessage, result: FinalizeProgressResult): Verdict {
+  return result.unknownBatches.includes(message.batchId) ? { kind: "dead-letter", reason: `unknown batch ${message.batchId}` } : { kind: "done" };
 }

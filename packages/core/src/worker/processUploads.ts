@@ -8,10 +8,9 @@ import type { UploadClaim, UploadRepository } from "../ports/UploadRepository.js
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import { withDeadline } from "../support/withDeadline.js";
 import type { UploadChange, UploadOutcome, UploadToProcess } from "../upload/types.js";
-import { decideRetry, type RetryPolicy } from "./retryPolicy.js";
 import { OutcomeCommitter } from "./OutcomeCommitter.js";
 import { StageReportBuffer } from "./StageReportBuffer.js";
-import type { Verdict } from "./Verdict.js";
+import { decideRetry, type RetryPolicy, type Verdict } from "../verdict/messageFate.js";
 
 export interface UploadWork {
   messageId: string;

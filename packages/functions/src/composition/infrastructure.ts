@@ -3,7 +3,7 @@ import { createPool, type Database, type Sql } from "@pipeline/adapters/postgres
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { Wiring } from "@pipeline/wiring";
 import type { FanoutConfig } from "../config.js";
-import type { SettleDeps } from "../queues/settleRecords.js";
+import type { Settle } from "../queues/createQueueFunction.js";
 
 /** Clients shared by every function of one process (one per Lambda; one for the whole local stack). */
 export interface Infrastructure {
@@ -13,7 +13,7 @@ export interface Infrastructure {
   metrics?: PublishingMetrics;
 }
 
-export type Settle = Omit<SettleDeps, "logger" | "metrics">;
+export type { Settle };
 
 /** Overrides of a function's dependencies, and the wiring to read its settings from. */
 export type BuildOptions<T> = Partial<T> & { wiring?: Wiring };

@@ -1,0 +1,140 @@
+import { batchMessageSchema, MAX_REQUEUES, type CountMetric, type Verdict } from "@pipeline/core";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { createQueueFunction, type QueueFunctionDeps } from "./createQueueFunction.js";
+
+// The skeleton on recording stand-ins for the dead-letter queue, the requeue and the visibility:
+// what each verdict does to a message, without SQS.
+
+const B1 = "6f1c2a9e-8d2b-4c1a-9f3e-2b7d5c4a1e90";
+const B2 = "0b8e7d6c-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
+
+describe("createQueueFunction settles each record by its verdict", () => {
+  const cases: Array<[string, Verdict | "throw" | "none", { requeues?: number; failed: boolean; effects: string[]; metric?: CountMetric }]> = [
+    ["done: acknowledged", { kind: "done" }, { failed: false, effects: [] }],
+    ["dead-letter: parked with its reason", { kind: "dead-letter", reason: "unknown batch b1" }, { failed: false, effects: ["dead-letter unknown batch b1 from batches"], metric: "DeadLetters" }],
+    ["retry: its delay set, reported failed", { kind: "retry", delaySeconds: 8, reason: "boom" }, { failed: true, effects: ["delay 8"] }],
+    ["requeue: sent again with a delay and a count", { kind: "requeue", reason: "db down" }, { failed: false, effects: ["requeue 1 after 5 s"], metric: "MessagesRequeued" }],
+    ["requeue below the max", { kind: "requeue", reason: "db down" }, { requeues: MAX_REQUEUES - 1, failed: false, effects: [`requeue ${MAX_REQUEUES} after 300 s`], metric: "MessagesRequeued" }],
+    ["requeue at the max: counts as an attempt", { kind: "requeue", reason: "db down" }, { requeues: MAX_REQUEUES, failed: true, effects: ["delay 300"], metric: "RequeuesExhausted" }],
+    ["a use case that throws: requeued", "throw", { failed: false, effects: ["requeue 1 after 5 s"], metric: "MessagesRequeued" }],
+    ["no verdict: retried at once", "none", { failed: true, effects: ["delay 0"] }],
+  ];
+
+  it.each(cases)("%s", async (_name, verdict, expected) => {
+    const deps = recordingDeps();
+    const handler = createQueueFunction({
+      message: "batch",
+      schema: batchMessageSchema,
+      failure: "fan-out failed",
+      handleAll: async (records) => {
+        if (verdict === "throw") throw new Error("connection refused");
+        return new Map(verdict === "none" ? [] : records.map((record) => [record.messageId, verdict]));
+      },
+    })(deps);
+
+    const response = await handler(event([record("m1", JSON.stringify({ batchId: B1 }), expected.requeues)]), context);
+
+    expect(response.batchItemFailures).toEqual(expected.failed ? [{ itemIdentifier: "m1" }] : []);
+    expect(deps.effects).toEqual(expected.effects);
+    expect([...deps.counts.keys()]).toEqual(expected.metric ? [expected.metric] : []);
+    expect(deps.publishes).toBe(1);
+  });
+
+  it("dead-letters a body that does not parse, with the reason, and gives the use case only the rest", async () => {
+    const deps = recordingDeps();
+    const seen: string[] = [];
+    const handler = createQueueFunction({
+      message: "batch",
+      schema: batchMessageSchema,
+      failure: "fan-out failed",
+      handleEach: async (record) => (seen.push(record.message.batchId), { kind: "done" }),
+    })(deps);
+
+    const response = await handler(event([record("m1", "{not json"), record("m2", JSON.stringify({ batchId: B2 }))]), context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(seen).toEqual([B2]);
+    expect(deps.effects).toEqual([expect.stringMatching(/^dead-letter body is not JSON .* from batches$/)]);
+    expect(deps.errors).toEqual([expect.stringMatching(/^bad batch message: body is not JSON/)]);
+  });
+
+  it("handled one by one, a throw requeues only its own record", async () => {
+    const deps = recordingDeps();
+    const handler = createQueueFunction({
+      message: "batch",
+      schema: batchMessageSchema,
+      failure: "fan-out failed",
+      handleEach: async ({ message }) => {
+        if (message.batchId === B1) throw new Error("connection refused");
+        return { kind: "done" };
+      },
+    })(deps);
+
+    const response = await handler(event([record("m1", JSON.stringify({ batchId: B1 })), record("m2", JSON.stringify({ batchId: B2 }))]), context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.effects).toEqual(["requeue 1 after 5 s"]);
+    expect(deps.errors).toEqual(["fan-out failed: connection refused"]);
+  });
+
+  it("a retry whose delay cannot be set is still reported failed", async () => {
+    const deps = recordingDeps();
+    deps.settle.visibility = { delay: async () => Promise.reject(new Error("throttled")) };
+    const handler = createQueueFunction({
+      message: "batch",
+      schema: batchMessageSchema,
+      failure: "fan-out failed",
+      handleEach: async () => ({ kind: "retry", delaySeconds: 4, reason: "boom" }),
+    })(deps);
+
+    const response = await handler(event([record("m1", JSON.stringify({ batchId: B1 }))]), context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+  });
+});
+
+const context = { getRemainingTimeInMillis: () => 30_000 } as Context;
+
+function event(records: SQSRecord[]): SQSEvent {
+  return { Records: records };
+}
+
+function record(messageId: string, body: string, requeues?: number): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body,
+    attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "test", ApproximateFirstReceiveTimestamp: "0" },
+    messageAttributes: requeues === undefined ? {} : { requeues: { dataType: "Number", stringValue: String(requeues) } },
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:batches",
+    awsRegion: "us-east-1",
+  };
+}
+
+function recordingDeps() {
+  const effects: string[] = [];
+  const errors: string[] = [];
+  const counts = new Map<CountMetric, number>();
+  const deps = {
+    effects,
+    errors,
+    counts,
+    publishes: 0,
+    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string) => void errors.push(message) },
+    metrics: {
+      count: (name: CountMetric, value = 1) => void counts.set(name, (counts.get(name) ?? 0) + value),
+      milliseconds: () => {},
+      publish: () => void deps.publishes++,
+    },
+    settle: {
+      sourceQueue: "batches",
+      deadLetters: { send: async (letter: { reason: string; sourceQueue: string }) => void effects.push(`dead-letter ${letter.reason} from ${letter.sourceQueue}`) },
+      requeue: { send: async (_body: string, requeues: number, delaySeconds: number) => void effects.push(`requeue ${requeues} after ${delaySeconds} s`) },
+      visibility: { delay: async (_receipt: string, seconds: number) => void effects.push(`delay ${seconds}`) },
+    } as QueueFunctionDeps["settle"],
+  };
+  return deps;
+}
