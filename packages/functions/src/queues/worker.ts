@@ -5,9 +5,6 @@ import { workerDepsFromEnv, type WorkerDeps } from "../composition/worker.js";
 import { receiveCount } from "./receiveCount.js";
 import { settleRecords } from "./settleRecords.js";
 
-/** Time kept back from processing for the commit, the progress report and the response. */
-const COMMIT_RESERVE_MILLIS = 5_000;
-
 export function createWorkerHandler(deps: WorkerDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     deps.logger.addContext?.(context);
@@ -23,7 +20,7 @@ export function createWorkerHandler(deps: WorkerDeps) {
     }
     try {
       const processed = await processUploads(deps, works, {
-        processingBudgetMillis: context.getRemainingTimeInMillis() - COMMIT_RESERVE_MILLIS,
+        processingBudgetMillis: context.getRemainingTimeInMillis() - deps.commitReserveMillis,
         concurrency: deps.concurrency,
       });
       for (const [messageId, verdict] of processed) verdicts.set(messageId, verdict);
