@@ -51,8 +51,10 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
     config = readOperatorConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
+    const { missing, invalid } = error;
+    const unset = missing.length > 0 ? [`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`] : [];
     throw new CliError(
-      `no stack found: no ${stackPath}, and ${error.problems.join("; ")}. Start the local stack with \`npm start\`, or set the deployed stage's settings (docs/operations.md).`,
+      `no stack found: no ${stackPath}, and ${[...unset, ...invalid].join("; ")}. Start the local stack with \`npm start\`, or set the deployed stage's settings (docs/operations.md).`,
       { cause: error },
     );
   }

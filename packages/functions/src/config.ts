@@ -12,9 +12,12 @@ export class ConfigurationError extends Error {
   override readonly name = "ConfigurationError";
   constructor(
     readonly reader: string,
-    readonly problems: string[],
+    /** Required variables that are unset. */
+    readonly missing: string[],
+    /** Variables set to a value their type refuses, with the reason. */
+    readonly invalid: string[],
   ) {
-    super(`${reader} configuration is invalid: ${problems.join("; ")}`);
+    super(`${reader} configuration is invalid: ${[...missing.map((name) => `${name}: required`), ...invalid].join("; ")}`);
   }
 }
 
@@ -26,21 +29,22 @@ type Env = Record<string, string | undefined>;
  */
 function readEnvironment<E extends EnvironmentName>(name: E, env: Env): EnvironmentConfig<E> {
   const config: Record<string, string | number | undefined> = {};
-  const problems: string[] = [];
+  const missing: string[] = [];
+  const invalid: string[] = [];
   for (const variableName of environments[name]) {
     const variable: Variable = variables[variableName];
     const text = env[variableName];
     if (text === undefined || text === "") {
       if (variable.default !== undefined) config[variableName] = variable.default;
       else if (variable.optional) config[variableName] = undefined;
-      else problems.push(`${variableName}: required (${variable.description})`);
+      else missing.push(variableName);
       continue;
     }
     const parsed = parse(variable, text);
-    if (typeof parsed === "object") problems.push(`${variableName}: ${parsed.problem}`);
+    if (typeof parsed === "object") invalid.push(`${variableName}: ${parsed.problem}`);
     else config[variableName] = parsed;
   }
-  if (problems.length > 0) throw new ConfigurationError(name, problems);
+  if (missing.length > 0 || invalid.length > 0) throw new ConfigurationError(name, missing, invalid);
   return config as EnvironmentConfig<E>;
 }
 
