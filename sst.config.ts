@@ -18,9 +18,10 @@ export default $config({
     const storage = stacks.storage();
     const queues = stacks.queues();
     const webSocket = stacks.webSocketApi();
-    stacks.webSocketRoutes(webSocket, secrets);
-    stacks.subscribers({ queues, storage, secrets, webSocket });
-    stacks.reconciler({ queues, secrets, webSocket });
+    const resources = { queues, storage, secrets, webSocket };
+    stacks.webSocketRoutes(resources);
+    stacks.subscribers(resources);
+    stacks.reconciler(resources);
     return stacks.outputs({ queues, storage, webSocket });
   },
 });

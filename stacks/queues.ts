@@ -1,11 +1,12 @@
-import { wiring, type QueueName } from "@pipeline/wiring";
+import { QUEUE_NAMES, wiring, type QueueName } from "@pipeline/wiring";
 
-export interface QueuePair {
+/** A queue's two SST components; `QueueAddress` (packages/wiring) is what a function is told of them. */
+export interface DeployedQueue {
   queue: sst.aws.Queue;
   dlq: sst.aws.Queue;
 }
 
-export type Queues = Record<QueueName, QueuePair>;
+export type Queues = Record<QueueName, DeployedQueue>;
 
 /**
  * Every queue of the wiring with its dead-letter queue: after `maxReceiveCount` receives SQS moves
@@ -13,7 +14,7 @@ export type Queues = Record<QueueName, QueuePair>;
  */
 export function queues(): Queues {
   const pairs = {} as Queues;
-  for (const name of Object.keys(wiring.queues) as QueueName[]) {
+  for (const name of QUEUE_NAMES) {
     const settings = wiring.queues[name];
     const id = componentName(name);
     const dlq = new sst.aws.Queue(`${id}Dlq`, {

@@ -1,44 +1,25 @@
 import { wiring, type FunctionName } from "@pipeline/wiring";
 import mediaPackage from "../packages/media/package.json";
 import { lambdaSettings, sendTo } from "./lambda";
-import type { Queues } from "./queues";
-import { settingsThatAreSet, type Secrets } from "./secrets";
-import type { Storage } from "./storage";
+import { environment, type DeployedResources } from "./environment";
 
-type SubscriberArgs = Pick<sst.aws.FunctionArgs, "environment" | "link" | "permissions" | "nodejs">;
+type SubscriberArgs = Pick<sst.aws.FunctionArgs, "link" | "permissions" | "nodejs">;
 
 /**
  * The three queue functions. Each gets the environment its configuration reader asks for and the
  * permissions its code uses; receiving and deleting from its own queue comes with the subscription.
  */
-export function subscribers(deps: { queues: Queues; storage: Storage; secrets: Secrets; webSocket: sst.aws.ApiGatewayWebSocket }) {
-  const { queues, storage, secrets, webSocket } = deps;
+export function subscribers(resources: DeployedResources) {
+  const { queues, storage, webSocket } = resources;
   const { batches, uploads, progress } = queues;
 
-  subscribe(queues, "fanout", {
-    environment: {
-      DATABASE_URL: secrets.databaseUrl.value,
-      BATCHES_QUEUE_URL: batches.queue.url,
-      BATCHES_DLQ_URL: batches.dlq.url,
-      UPLOADS_QUEUE_URL: uploads.queue.url,
-      PROGRESS_QUEUE_URL: progress.queue.url,
-    },
+  subscribe(resources, "fanout", {
     // One message per upload, a follow-up for a batch it could not finish in time, the batch's
     // first progress message, and bad batch messages parked with their reason.
     permissions: [sendTo(uploads.queue, batches.queue, progress.queue, batches.dlq)],
   });
 
-  subscribe(queues, "worker", {
-    environment: $resolve([
-      $resolve({
-        DATABASE_URL: secrets.databaseUrl.value,
-        UPLOADS_QUEUE_URL: uploads.queue.url,
-        UPLOADS_DLQ_URL: uploads.dlq.url,
-        PROGRESS_QUEUE_URL: progress.queue.url,
-        MEDIA_BUCKET: storage.media.name,
-      }),
-      settingsThatAreSet(secrets.ai),
-    ]).apply(([required, ai]) => ({ ...required, ...ai })),
+  subscribe(resources, "worker", {
     permissions: [
       // The worker sets a failed message's backoff itself, besides what the event source mapping does.
       { actions: ["sqs:ChangeMessageVisibility"], resources: [uploads.queue.arn] },
@@ -55,13 +36,7 @@ export function subscribers(deps: { queues: Queues; storage: Storage; secrets: S
     nodejs: { install: { sharp: mediaPackage.dependencies.sharp } },
   });
 
-  subscribe(queues, "finalizer", {
-    environment: {
-      DATABASE_URL: secrets.databaseUrl.value,
-      PROGRESS_QUEUE_URL: progress.queue.url,
-      PROGRESS_DLQ_URL: progress.dlq.url,
-      WS_MANAGEMENT_ENDPOINT: webSocket.managementEndpoint,
-    },
+  subscribe(resources, "finalizer", {
     // Bad progress messages parked, and its own messages requeued while the database is unreachable.
     permissions: [sendTo(progress.dlq, progress.queue)],
     // The link grants execute-api:ManageConnections, for the pushes (PostToConnection).
@@ -69,10 +44,10 @@ export function subscribers(deps: { queues: Queues; storage: Storage; secrets: S
   });
 }
 
-function subscribe(queues: Queues, name: FunctionName, args: SubscriberArgs) {
+function subscribe(resources: DeployedResources, name: FunctionName, args: SubscriberArgs) {
   const settings = wiring.functions[name];
-  queues[settings.queue].queue.subscribe(
-    { handler: settings.handler, ...lambdaSettings(settings), ...args },
+  resources.queues[settings.queue].queue.subscribe(
+    { handler: settings.handler, ...lambdaSettings(settings), environment: environment(name, resources), ...args },
     {
       batch: { size: settings.batchSize, window: `${settings.batchingWindowSeconds} seconds`, partialResponses: true },
       // Caps the pollers' invocations, which bounds the load on Postgres and the AI backend.

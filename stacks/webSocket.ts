@@ -1,6 +1,6 @@
 import { wiring, type WebSocketRoute } from "@pipeline/wiring";
 import { lambdaSettings } from "./lambda";
-import type { Secrets } from "./secrets";
+import { environment, type DeployedResources } from "./environment";
 
 /** The API the browsers connect to; its routes are added once the functions' settings exist. */
 export function webSocketApi() {
@@ -14,7 +14,8 @@ const SILENT_ROUTES: ReadonlySet<WebSocketRoute> = new Set(["$connect", "$discon
  * The routes of the wiring. Routes that share a handler share one function, so `$default` and
  * `subscribe` warm the same containers.
  */
-export function webSocketRoutes(webSocket: sst.aws.ApiGatewayWebSocket, secrets: Secrets) {
+export function webSocketRoutes(resources: DeployedResources) {
+  const { webSocket } = resources;
   const routesByHandler = new Map<string, WebSocketRoute[]>();
   for (const [route, handler] of Object.entries(wiring.webSocket.routes) as Array<[WebSocketRoute, string]>) {
     routesByHandler.set(handler, [...(routesByHandler.get(handler) ?? []), route]);
@@ -26,11 +27,7 @@ export function webSocketRoutes(webSocket: sst.aws.ApiGatewayWebSocket, secrets:
       handler,
       description: `WebSocket ${routes.join(", ")}`,
       ...lambdaSettings(wiring.webSocket),
-      environment: {
-        DATABASE_URL: secrets.databaseUrl.value,
-        AUTH_SECRET: secrets.authSecret.value,
-        WS_MANAGEMENT_ENDPOINT: webSocket.managementEndpoint,
-      },
+      environment: environment("webSocket", resources),
       // Replies go back through PostToConnection: execute-api:ManageConnections.
       link: replies ? [webSocket] : [],
     });

@@ -10,7 +10,7 @@ describe("fan-out", () => {
   beforeAll(async () => {
     pipeline = await startTestPipeline({
       wiring: (wiring) => {
-        wiring.fanout.pageSize = 100;
+        wiring.fanOut.pageSize = 100;
       },
     });
   });
@@ -66,7 +66,7 @@ describe("fan-out", () => {
   it("hands a large batch over to a follow-up message when time runs low, and sends every upload once", async () => {
     // Prepare: 1,050 uploads, pages of 100, and an invocation that starts with just under the reserve.
     const batchId = await seedBatch(pipeline.sql, { userId: "user-large", uploads: 1050 });
-    const reserve = pipeline.wiring.fanout.reserveMillis;
+    const reserve = pipeline.wiring.fanOut.reserveMillis;
 
     // Act: each invocation gets one page before its time runs low, then continues in a follow-up.
     let message: Message | undefined = await batchMessage({ batchId });

@@ -5,7 +5,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { MAX_REQUEUES, requeueDelaySeconds } from "@pipeline/core";
 import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { createQueues } from "@pipeline/local";
-import { runtimeMajor, wiring, type FunctionName, type QueueName } from "@pipeline/wiring";
+import { environments, runtimeMajor, variables, wiring, type EnvironmentName, type FunctionName, type QueueName, type Variable } from "@pipeline/wiring";
 import { describe, expect, it } from "vitest";
 import rootPackage from "../../package.json";
 import mediaPackage from "../../packages/media/package.json";
@@ -388,6 +388,36 @@ describe("function environments", () => {
     const environment = environmentOf(functionFor(recording, handler));
     const config = read(environment);
     for (const variable of Object.keys(environment)) expect(config, `${variable} is read`).toHaveProperty(variable);
+  });
+
+  const contracts: Array<[EnvironmentName, string]> = [
+    ["fanout", wiring.functions.fanout.handler],
+    ["worker", wiring.functions.worker.handler],
+    ["finalizer", wiring.functions.finalizer.handler],
+    ["reconciler", wiring.reconciler.handler],
+    ...[...new Set(Object.values(wiring.webSocket.routes))].map((handler): [EnvironmentName, string] => ["webSocket", handler]),
+  ];
+
+  it.each(contracts)("%s is deployed with exactly what its contract names, each from the resource the contract says", (name, handler) => {
+    if (!bucket || !api) throw new Error("no bucket or API");
+    const environment = environmentOf(functionFor(recording, handler));
+    // Lambda sets the region; local engines and tuning overrides are not deployed; an optional secret only when set.
+    const deployed = environments[name].filter((variable) => {
+      const spec = variables[variable];
+      return spec.from !== "region" && spec.from !== "localEngine" && spec.from !== "tuning" && !("optional" in spec || "default" in spec);
+    });
+    expect(Object.keys(environment).sort()).toEqual([...deployed].sort());
+    for (const variable of deployed) {
+      const spec: Variable = variables[variable];
+      const expected =
+        spec.from === "queueUrl" ? queues[spec.queue].queue.url.resolve()
+        : spec.from === "deadLetterQueueUrl" ? queues[spec.queue].dlq.url.resolve()
+        : spec.from === "bucket" ? bucket.name.resolve()
+        : spec.from === "managementEndpoint" ? api.managementEndpoint.resolve()
+        : spec.from === "secret" ? STAGE_SECRETS[spec.secret === "databaseUrl" ? "DatabaseUrl" : "AuthSecret"]
+        : `${variable} is not deployed`;
+      expect(environment[variable], variable).toBe(expected);
+    }
   });
 
   it("the reconciler finds every queue and DLQ in its environment", () => {

@@ -3,9 +3,10 @@ import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool, type Database } from "@pipeline/adapters/postgres";
-import type { QueuePair } from "@pipeline/adapters/sqs";
-import type { Logger, QueueName } from "@pipeline/core";
+import type { Logger } from "@pipeline/core";
 import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
+import { ConfigurationError, readOperatorConfig } from "@pipeline/functions";
+import { allQueueAddressesIn, type QueueAddress, type QueueName } from "@pipeline/wiring";
 import { CliError } from "./CliError.js";
 
 /** Everything a command reaches: the database, the queues with their DLQs, the management API. */
@@ -13,7 +14,7 @@ export interface OperatorContext {
   database: Database;
   sqs: SQSClient;
   apiGateway: ApiGatewayManagementApiClient;
-  queues: Record<QueueName, QueuePair>;
+  queues: Record<QueueName, QueueAddress>;
   logger: Logger;
   /** Where the settings came from, for messages. */
   source: string;
@@ -26,14 +27,8 @@ interface StackFile {
   sqsEndpoint: string;
   managementEndpoint: string;
   region: string;
-  queues: Record<QueueName, QueuePair>;
+  queues: Record<QueueName, QueueAddress>;
 }
-
-const QUEUE_ENV: Record<QueueName, [string, string]> = {
-  batches: ["BATCHES_QUEUE_URL", "BATCHES_DLQ_URL"],
-  uploads: ["UPLOADS_QUEUE_URL", "UPLOADS_DLQ_URL"],
-  progress: ["PROGRESS_QUEUE_URL", "PROGRESS_DLQ_URL"],
-};
 
 /**
  * Resolves the target: the local stack's `.local/stack.json` (or `--stack FILE`), else a deployed
@@ -51,29 +46,32 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
     const apiGateway = new ApiGatewayManagementApiClient({ region: stack.region, endpoint: stack.managementEndpoint, credentials });
     return context(database, sqs, apiGateway, stack.queues, quiet, `local stack (${stackPath})`);
   }
-  const missing = ["DATABASE_URL", "WS_MANAGEMENT_ENDPOINT", ...Object.values(QUEUE_ENV).flat()].filter((name) => !env[name]);
-  if (missing.length > 0) {
+  let config;
+  try {
+    config = readOperatorConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    const { missing, invalid } = error;
+    const unset = missing.length > 0 ? [`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set`] : [];
     throw new CliError(
-      `no stack found: no ${stackPath}, and ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set. Start the local stack with \`npm start\`, or set the deployed stage's settings (docs/operations.md).`,
+      `no stack found: no ${stackPath}, and ${[...unset, ...invalid].join("; ")}. Start the local stack with \`npm start\`, or set the deployed stage's settings (docs/operations.md).`,
+      { cause: error },
     );
   }
   try {
     // Operators work on the direct connection: their scans and repair transactions take no server
     // connection from the functions' pool, and batchctl still works when the pooler is what failed.
-    assertDirectConnectionString(env.DATABASE_URL ?? "", "batchctl");
+    assertDirectConnectionString(config.DATABASE_URL, "batchctl");
   } catch (error) {
     if (error instanceof PooledConnectionStringError) throw new CliError(error.message, { cause: error });
     throw error;
   }
-  const region = env.AWS_REGION ?? "us-east-1";
-  const queues = Object.fromEntries(
-    Object.entries(QUEUE_ENV).map(([queue, [url, dlq]]) => [queue, { url: env[url] ?? "", dlqUrl: env[dlq] ?? "" }]),
-  ) as Record<QueueName, QueuePair>;
+  const region = config.AWS_REGION;
   return context(
-    createPool({ connectionString: env.DATABASE_URL ?? "", max: 4 }),
+    createPool({ connectionString: config.DATABASE_URL, max: 4 }),
     new SQSClient({ region }),
-    new ApiGatewayManagementApiClient({ region, endpoint: env.WS_MANAGEMENT_ENDPOINT }),
-    queues,
+    new ApiGatewayManagementApiClient({ region, endpoint: config.WS_MANAGEMENT_ENDPOINT }),
+    allQueueAddressesIn("operator", config),
     quiet,
     `AWS (${region})`,
   );
@@ -83,7 +81,7 @@ function context(
   database: ReturnType<typeof createPool>,
   sqs: SQSClient,
   apiGateway: ApiGatewayManagementApiClient,
-  queues: Record<QueueName, QueuePair>,
+  queues: Record<QueueName, QueueAddress>,
   logger: Logger,
   source: string,
 ): OperatorContext {

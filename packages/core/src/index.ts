@@ -46,7 +46,7 @@ export { cancelBatch, type CancelBatchDeps } from "./operations/cancelBatch.js";
 export { retryFailedUploads, type RetryFailedDeps } from "./operations/retryFailedUploads.js";
 export type { BatchMaintenance, CounterRepair, Counters, StalledBatch } from "./ports/BatchMaintenance.js";
 export type { DeadLetterInspector, DeadLetterMessage } from "./ports/DeadLetterInspector.js";
-export { QUEUE_NAMES, type QueueName } from "./ports/queueNames.js";
+export { QUEUE_NAMES, type QueueAddress, type QueueName } from "./ports/queueNames.js";
 export { reconcile, type ReconcileDeps, type ReconcileOptions, type ReconcileReport, type StalledReport } from "./operations/reconcile.js";
 export type { DeadLetterStore, HeldDeadLetter } from "./ports/DeadLetterStore.js";
 export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from "./operations/redriveDeadLetters.js";

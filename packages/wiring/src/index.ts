@@ -1,4 +1,27 @@
 export { wiring } from "./wiring.js";
-export type { Wiring, LambdaNodeRuntime, QueueName, QueueWiring, FunctionName, QueueFunctionWiring, RetryBackoff, WebSocketRoute, WebSocketWiring } from "./types.js";
+export {
+  QUEUE_NAMES,
+  type Wiring,
+  type LambdaNodeRuntime,
+  type QueueAddress,
+  type QueueName,
+  type QueueWiring,
+  type FunctionName,
+  type QueueFunctionWiring,
+  type RetryBackoff,
+  type WebSocketRoute,
+  type WebSocketWiring,
+} from "./types.js";
+export {
+  allQueueAddressesIn,
+  buildEnvironment,
+  environments,
+  variables,
+  type EnvironmentConfig,
+  type EnvironmentName,
+  type SecretName,
+  type Variable,
+  type VariableName,
+} from "./environment.js";
 export { deadLetterQueueName } from "./names.js";
 export { runtimeMajor } from "./runtime.js";

@@ -1,8 +1,19 @@
-export type QueueName = "batches" | "uploads" | "progress";
+export const QUEUE_NAMES = ["batches", "uploads", "progress"] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** Where a queue and its dead-letter queue are found; ARNs where the caller knows them. */
+export interface QueueAddress {
+  url: string;
+  arn?: string;
+  dlqUrl: string;
+  dlqArn?: string;
+}
+
+/** The queue functions, by the name the wiring and the deployment give them. */
 export type FunctionName = "fanout" | "worker" | "finalizer";
 
 export interface QueueWiring {
-  /** Must be at least 6x the subscriber's timeout (AWS guidance for Lambda event sources). */
+  /** Computed: 6x the subscriber's timeout (AWS guidance for Lambda event sources). */
   visibilityTimeoutSeconds: number;
   /** Receives before the engine moves a message to the queue's dead-letter queue. */
   maxReceiveCount: number;
@@ -51,6 +62,12 @@ export interface ReconcilerWiring extends ScheduledFunctionWiring {
   lostAfterSeconds: number;
   /** A processing batch without progress this long is reported stalled (by the reconciler and `batchctl batch show`). */
   stalledAfterSeconds: number;
+  /** Rows each repair step takes per run. */
+  limit: number;
+  /** Dead letters peeked per queue to name a stalled batch's causes. */
+  deadLetterPeek: number;
+  /** Derived from the gateway's limits: a connection older than API Gateway allows is gone. */
+  connectionSweep: { maxAgeSeconds: number; probeAfterSeconds: number };
 }
 
 export interface RetryBackoff {
@@ -74,7 +91,19 @@ export interface Wiring {
   reconciler: ReconcilerWiring;
   /** Delay before a retryable upload failure is seen again: base * 2^(attempt-1), capped. */
   uploadRetryBackoff: RetryBackoff;
-  fanout: {
+  /** A message whose dependency (the database) is down goes back on its queue, delayed: base * 2^requeues, capped. */
+  requeue: { maxRequeues: number; baseDelaySeconds: number; maxDelaySeconds: number };
+  worker: {
+    /** Time kept back from processing for the commit, the progress report and the response. */
+    commitReserveMillis: number;
+    aiTimeoutMillis: number;
+    maxUploadBytes: number;
+  };
+  finalizer: {
+    /** PostToConnection calls in flight. */
+    pushConcurrency: number;
+  };
+  fanOut: {
     pageSize: number;
     sendConcurrency: number;
     /** Hand over to a follow-up message when less than this much time remains. */

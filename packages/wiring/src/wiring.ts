@@ -1,6 +1,46 @@
-import type { Wiring } from "./types.js";
+import type { QueueFunctionWiring, QueueWiring, Wiring } from "./types.js";
 
 const DAY = 24 * 60 * 60;
+
+/** AWS's guidance for a Lambda event source: at least 6x the function's timeout, so a retry never overlaps a run. */
+const VISIBILITY_PER_TIMEOUT = 6;
+
+const functions = {
+  fanout: {
+    handler: "packages/functions/src/queues/fanout.handler",
+    queue: "batches",
+    batchSize: 1,
+    batchingWindowSeconds: 0,
+    maxConcurrency: 2,
+    timeoutSeconds: 120,
+    memoryMb: 512,
+  },
+  worker: {
+    handler: "packages/functions/src/queues/worker.handler",
+    queue: "uploads",
+    batchSize: 10,
+    batchingWindowSeconds: 0,
+    // Bounds the uploads in processing at once (x batchSize): it protects the AI backend.
+    maxConcurrency: 16,
+    timeoutSeconds: 90,
+    memoryMb: 1024,
+  },
+  finalizer: {
+    handler: "packages/functions/src/queues/finalizer.handler",
+    queue: "progress",
+    batchSize: 100,
+    batchingWindowSeconds: 1,
+    maxConcurrency: 2,
+    timeoutSeconds: 30,
+    memoryMb: 512,
+  },
+} as const satisfies Wiring["functions"];
+
+function queue(subscriber: QueueFunctionWiring, settings: Omit<QueueWiring, "visibilityTimeoutSeconds">): QueueWiring {
+  return { visibilityTimeoutSeconds: VISIBILITY_PER_TIMEOUT * subscriber.timeoutSeconds, ...settings };
+}
+
+const webSocketLimits = { idleTimeoutSeconds: 10 * 60, maxConnectionSeconds: 2 * 60 * 60, maxMessageBytes: 128 * 1024, maxFrameBytes: 32 * 1024 };
 
 /**
  * The one description of how queues and functions are wired. `stacks/` deploys it and the local
@@ -10,40 +50,11 @@ export const wiring: Wiring = {
   // Node 24 is LTS until April 2028; SST 4 deploys it. Bumping it means bumping the `node` package.
   runtime: "nodejs24.x",
   queues: {
-    batches: { visibilityTimeoutSeconds: 6 * 120, maxReceiveCount: 3, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },
-    uploads: { visibilityTimeoutSeconds: 6 * 90, maxReceiveCount: 4, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY },
-    progress: { visibilityTimeoutSeconds: 6 * 30, maxReceiveCount: 5, messageRetentionSeconds: 1 * DAY, deadLetterRetentionSeconds: 14 * DAY },
+    batches: queue(functions.fanout, { maxReceiveCount: 3, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY }),
+    uploads: queue(functions.worker, { maxReceiveCount: 4, messageRetentionSeconds: 4 * DAY, deadLetterRetentionSeconds: 14 * DAY }),
+    progress: queue(functions.finalizer, { maxReceiveCount: 5, messageRetentionSeconds: 1 * DAY, deadLetterRetentionSeconds: 14 * DAY }),
   },
-  functions: {
-    fanout: {
-      handler: "packages/functions/src/queues/fanout.handler",
-      queue: "batches",
-      batchSize: 1,
-      batchingWindowSeconds: 0,
-      maxConcurrency: 2,
-      timeoutSeconds: 120,
-      memoryMb: 512,
-    },
-    worker: {
-      handler: "packages/functions/src/queues/worker.handler",
-      queue: "uploads",
-      batchSize: 10,
-      batchingWindowSeconds: 0,
-      // Bounds the uploads in processing at once (x batchSize): it protects the AI backend.
-      maxConcurrency: 16,
-      timeoutSeconds: 90,
-      memoryMb: 1024,
-    },
-    finalizer: {
-      handler: "packages/functions/src/queues/finalizer.handler",
-      queue: "progress",
-      batchSize: 100,
-      batchingWindowSeconds: 1,
-      maxConcurrency: 2,
-      timeoutSeconds: 30,
-      memoryMb: 512,
-    },
-  },
+  functions,
   webSocket: {
     routes: {
       $connect: "packages/functions/src/ws/connect.handler",
@@ -53,7 +64,7 @@ export const wiring: Wiring = {
     },
     timeoutSeconds: 10,
     memoryMb: 256,
-    limits: { idleTimeoutSeconds: 10 * 60, maxConnectionSeconds: 2 * 60 * 60, maxMessageBytes: 128 * 1024, maxFrameBytes: 32 * 1024 },
+    limits: webSocketLimits,
   },
   reconciler: {
     handler: "packages/functions/src/scheduled/reconcile.handler",
@@ -62,7 +73,16 @@ export const wiring: Wiring = {
     memoryMb: 512,
     lostAfterSeconds: 15 * 60,
     stalledAfterSeconds: 30 * 60,
+    limit: 1000,
+    deadLetterPeek: 500,
+    // API Gateway closes a connection at its maximum age, and an idle one sooner: a row past either
+    // is probed, and past the maximum age it is gone whatever the probe says.
+    connectionSweep: { maxAgeSeconds: webSocketLimits.maxConnectionSeconds, probeAfterSeconds: webSocketLimits.idleTimeoutSeconds },
   },
   uploadRetryBackoff: { baseSeconds: 2, maxSeconds: 120 },
-  fanout: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },
+  // 12 requeues ride out about 40 minutes of outage before failures start to count.
+  requeue: { maxRequeues: 12, baseDelaySeconds: 5, maxDelaySeconds: 300 },
+  worker: { commitReserveMillis: 5_000, aiTimeoutMillis: 30_000, maxUploadBytes: 50 * 1024 * 1024 },
+  finalizer: { pushConcurrency: 16 },
+  fanOut: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },
 };

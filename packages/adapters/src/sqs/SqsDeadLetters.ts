@@ -6,18 +6,13 @@ import {
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { DeadLetterInspector, DeadLetterMessage, DeadLetterStore, HeldDeadLetter, QueueName } from "@pipeline/core";
-
-export interface QueuePair {
-  url: string;
-  dlqUrl: string;
-}
+import type { DeadLetterInspector, DeadLetterMessage, DeadLetterStore, HeldDeadLetter, QueueAddress, QueueName } from "@pipeline/core";
 
 /** The dead-letter queues over SQS: peek without consuming, and move messages back to their source. */
 export class SqsDeadLetters implements DeadLetterInspector {
   constructor(
     private readonly client: SQSClient,
-    private readonly queues: Record<QueueName, QueuePair>,
+    private readonly queues: Record<QueueName, Pick<QueueAddress, "url" | "dlqUrl">>,
   ) {}
 
   async peek(queue: QueueName, max: number): Promise<DeadLetterMessage[]> {

@@ -1,6 +1,6 @@
 export { QueueSendError } from "./QueueSendError.js";
 export { SqsDeadLetterQueue } from "./SqsDeadLetterQueue.js";
-export { SqsDeadLetters, type QueuePair } from "./SqsDeadLetters.js";
+export { SqsDeadLetters } from "./SqsDeadLetters.js";
 export { SqsJsonQueue } from "./SqsJsonQueue.js";
 export { SqsMessageVisibility } from "./SqsMessageVisibility.js";
 export { SqsRequeue } from "./SqsRequeue.js";

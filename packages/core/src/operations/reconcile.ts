@@ -1,4 +1,4 @@
-import { sweepStaleConnections, type SweepDeps } from "../connection/sweepStaleConnections.js";
+import { sweepStaleConnections, type SweepDeps, type SweepOptions } from "../connection/sweepStaleConnections.js";
 import type { BatchMaintenance, CounterRepair, StalledBatch } from "../ports/BatchMaintenance.js";
 import type { DeadLetterInspector } from "../ports/DeadLetterInspector.js";
 import type { Logger } from "../ports/Logger.js";
@@ -25,6 +25,7 @@ export interface ReconcileOptions {
   limit: number;
   /** Dead letters peeked per queue to count them by batch. */
   deadLetterPeek: number;
+  connectionSweep: Omit<SweepOptions, "now">;
 }
 
 export interface StalledReport extends StalledBatch {
@@ -72,7 +73,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     for (const batchId of batches) logger.warn("unfinished uploads re-enqueued", { batchId, uploads: lostUploads.filter((upload) => upload.batchId === batchId).length });
   }
 
-  const sweptConnections = await sweepStaleConnections(deps, { now: options.now, maxAgeSeconds: 2 * 60 * 60, probeAfterSeconds: 10 * 60 });
+  const sweptConnections = await sweepStaleConnections(deps, { now: options.now, ...options.connectionSweep });
 
   const stalledBatches = await deps.maintenance.stalled(new Date(options.now.getTime() - options.stalledAfterSeconds * 1000), options.limit);
   const stalled: StalledReport[] = [];

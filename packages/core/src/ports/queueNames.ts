@@ -1,2 +1,2 @@
-export const QUEUE_NAMES = ["batches", "uploads", "progress"] as const;
-export type QueueName = (typeof QUEUE_NAMES)[number];
+// The queue names are the deployment contract's (packages/wiring); the domain speaks of them too.
+export { QUEUE_NAMES, type QueueAddress, type QueueName } from "@pipeline/wiring";

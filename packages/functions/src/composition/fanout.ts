@@ -18,13 +18,13 @@ export function buildFanoutDeps(config: FanoutConfig, infra: Infrastructure, opt
   const { wiring = deployedWiring, ...overrides } = options;
   return {
     batches: new PostgresBatchRepository(infra.sql),
-    uploadQueue: new SqsUploadQueue(infra.sqs, config.UPLOADS_QUEUE_URL, { concurrency: wiring.fanout.sendConcurrency }),
+    uploadQueue: new SqsUploadQueue(infra.sqs, config.UPLOADS_QUEUE_URL, { concurrency: wiring.fanOut.sendConcurrency }),
     batchQueue: new SqsJsonQueue<BatchMessage>(infra.sqs, config.BATCHES_QUEUE_URL),
     progressQueue: new SqsJsonQueue<ProgressMessage>(infra.sqs, config.PROGRESS_QUEUE_URL),
     logger: infra.logger ?? createLogger("fanout"),
     metrics: infra.metrics ?? createMetrics("fanout"),
-    pageSize: wiring.fanout.pageSize,
-    reserveMillis: wiring.fanout.reserveMillis,
+    pageSize: wiring.fanOut.pageSize,
+    reserveMillis: wiring.fanOut.reserveMillis,
     settle: {
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.BATCHES_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.BATCHES_QUEUE_URL),

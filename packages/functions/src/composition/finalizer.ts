@@ -4,8 +4,9 @@ import { PostgresBatchRepository, PostgresConnectionRepository, PostgresPushSequ
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
 import { SqsDeadLetterQueue, SqsRequeue } from "@pipeline/adapters/sqs";
 import type { FinalizeProgressDeps } from "@pipeline/core";
+import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFinalizerConfig, type FinalizerConfig } from "../config.js";
-import { infrastructureFromConfig, type Infrastructure, type Settle } from "./infrastructure.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FinalizerDeps extends FinalizeProgressDeps {
   logger: HandlerLogger;
@@ -17,8 +18,9 @@ export interface FinalizerDeps extends FinalizeProgressDeps {
 export function buildFinalizerDeps(
   config: FinalizerConfig,
   infra: Infrastructure & { database: Database; apiGateway?: ApiGatewayManagementApiClient },
-  overrides: Partial<FinalizerDeps> = {},
+  options: BuildOptions<FinalizerDeps> = {},
 ): FinalizerDeps {
+  const { wiring = deployedWiring, ...overrides } = options;
   const apiGateway = infra.apiGateway ?? new ApiGatewayManagementApiClient({ endpoint: config.WS_MANAGEMENT_ENDPOINT, region: config.AWS_REGION });
   return {
     batches: new PostgresBatchRepository(infra.sql),
@@ -27,7 +29,7 @@ export function buildFinalizerDeps(
     notifier: new ApiGatewayConnectionNotifier(apiGateway),
     logger: infra.logger ?? createLogger("finalizer"),
     metrics: infra.metrics ?? createMetrics("finalizer"),
-    pushConcurrency: 16,
+    pushConcurrency: wiring.finalizer.pushConcurrency,
     settle: {
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.PROGRESS_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.PROGRESS_QUEUE_URL),

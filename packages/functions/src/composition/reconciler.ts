@@ -2,21 +2,20 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
 import { PostgresBatchMaintenance, PostgresConnectionRepository, type Database } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
-import { SqsDeadLetters, SqsJsonQueue, SqsUploadQueue, type QueuePair } from "@pipeline/adapters/sqs";
-import type { BatchMessage, ProgressMessage, QueueName, ReconcileDeps } from "@pipeline/core";
-import { wiring as deployedWiring } from "@pipeline/wiring";
+import { SqsDeadLetters, SqsJsonQueue, SqsUploadQueue } from "@pipeline/adapters/sqs";
+import type { BatchMessage, ProgressMessage, ReconcileDeps, ReconcileOptions } from "@pipeline/core";
+import { allQueueAddressesIn, wiring as deployedWiring, type QueueAddress, type QueueName } from "@pipeline/wiring";
 import { readReconcilerConfig } from "../config.js";
-import { infrastructureFromConfig, type Infrastructure } from "./infrastructure.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure } from "./infrastructure.js";
 
-export interface ReconcilerDeps extends ReconcileDeps {
+export interface ReconcilerDeps extends ReconcileDeps, Omit<ReconcileOptions, "now"> {
   logger: HandlerLogger;
   metrics: PublishingMetrics;
-  lostAfterSeconds: number;
-  stalledAfterSeconds: number;
 }
 
+/** What a run is pointed at: the queues, and the thresholds (the wiring's, or an operator's). */
 export interface ReconcilerSettings {
-  queues: Record<QueueName, QueuePair>;
+  queues: Record<QueueName, QueueAddress>;
   lostAfterSeconds: number;
   stalledAfterSeconds: number;
 }
@@ -24,13 +23,14 @@ export interface ReconcilerSettings {
 export function buildReconcilerDeps(
   settings: ReconcilerSettings,
   infra: Infrastructure & { database: Database; apiGateway: ApiGatewayManagementApiClient },
-  overrides: Partial<ReconcilerDeps> = {},
+  options: BuildOptions<ReconcilerDeps> = {},
 ): ReconcilerDeps {
+  const { wiring = deployedWiring, ...overrides } = options;
   return {
     maintenance: new PostgresBatchMaintenance(infra.database),
     deadLetters: new SqsDeadLetters(infra.sqs, settings.queues),
     batchQueue: new SqsJsonQueue<BatchMessage>(infra.sqs, settings.queues.batches.url),
-    uploadQueue: new SqsUploadQueue(infra.sqs, settings.queues.uploads.url, { concurrency: deployedWiring.fanout.sendConcurrency }),
+    uploadQueue: new SqsUploadQueue(infra.sqs, settings.queues.uploads.url, { concurrency: wiring.fanOut.sendConcurrency }),
     progressQueue: new SqsJsonQueue<ProgressMessage>(infra.sqs, settings.queues.progress.url),
     connections: new PostgresConnectionRepository(infra.sql),
     notifier: new ApiGatewayConnectionNotifier(infra.apiGateway),
@@ -38,6 +38,9 @@ export function buildReconcilerDeps(
     metrics: infra.metrics ?? createMetrics("reconciler"),
     lostAfterSeconds: settings.lostAfterSeconds,
     stalledAfterSeconds: settings.stalledAfterSeconds,
+    limit: wiring.reconciler.limit,
+    deadLetterPeek: wiring.reconciler.deadLetterPeek,
+    connectionSweep: wiring.reconciler.connectionSweep,
     ...overrides,
   };
 }
@@ -45,11 +48,7 @@ export function buildReconcilerDeps(
 export function reconcilerDepsFromEnv(): ReconcilerDeps {
   const config = readReconcilerConfig();
   const settings: ReconcilerSettings = {
-    queues: {
-      batches: { url: config.BATCHES_QUEUE_URL, dlqUrl: config.BATCHES_DLQ_URL },
-      uploads: { url: config.UPLOADS_QUEUE_URL, dlqUrl: config.UPLOADS_DLQ_URL },
-      progress: { url: config.PROGRESS_QUEUE_URL, dlqUrl: config.PROGRESS_DLQ_URL },
-    },
+    queues: allQueueAddressesIn("reconciler", config),
     lostAfterSeconds: config.RECONCILE_LOST_AFTER_SECONDS,
     stalledAfterSeconds: config.RECONCILE_STALLED_AFTER_SECONDS,
   };

@@ -5,7 +5,7 @@ import { PostgresBatchReader, PostgresConnectionRepository } from "@pipeline/ada
 import { createLogger, type HandlerLogger } from "@pipeline/adapters/powertools";
 import type { BatchReader, ConnectionDeps, ConnectionNotifier } from "@pipeline/core";
 import { readWebSocketConfig, type WebSocketConfig } from "../config.js";
-import { infrastructureFromConfig, type Infrastructure } from "./infrastructure.js";
+import { databaseFromConfig, type DatabaseInfrastructure } from "./infrastructure.js";
 
 export interface WebSocketDeps extends ConnectionDeps {
   logger: HandlerLogger;
@@ -15,7 +15,7 @@ export interface WebSocketDeps extends ConnectionDeps {
 
 export function buildWebSocketDeps(
   config: WebSocketConfig,
-  infra: Infrastructure & { apiGateway?: ApiGatewayManagementApiClient },
+  infra: DatabaseInfrastructure & { apiGateway?: ApiGatewayManagementApiClient },
   overrides: Partial<WebSocketDeps> = {},
 ): WebSocketDeps {
   const apiGateway = infra.apiGateway ?? new ApiGatewayManagementApiClient({ endpoint: config.WS_MANAGEMENT_ENDPOINT, region: config.AWS_REGION });
@@ -31,5 +31,5 @@ export function buildWebSocketDeps(
 
 export function webSocketDepsFromEnv(): WebSocketDeps {
   const config = readWebSocketConfig();
-  return buildWebSocketDeps(config, infrastructureFromConfig(config));
+  return buildWebSocketDeps(config, databaseFromConfig(config));
 }

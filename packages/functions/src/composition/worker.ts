@@ -14,6 +14,8 @@ export interface WorkerDeps extends ProcessUploadsDeps {
   logger: HandlerLogger;
   metrics: PublishingMetrics;
   concurrency: number;
+  /** Time kept back from processing for the commit, the progress report and the response. */
+  commitReserveMillis: number;
   settle: Settle;
 }
 
@@ -36,6 +38,7 @@ export function buildWorkerDeps(
     metrics: infra.metrics ?? createMetrics("worker"),
     retry,
     concurrency: wiring.functions.worker.batchSize,
+    commitReserveMillis: wiring.worker.commitReserveMillis,
     settle: {
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.UPLOADS_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.UPLOADS_QUEUE_URL),

@@ -4,15 +4,12 @@ import { workerDepsFromEnv, type WorkerDeps } from "../composition/worker.js";
 import { lazy } from "../lazy.js";
 import { createQueueFunction } from "./createQueueFunction.js";
 
-/** Time kept back from processing for the commit, the progress report and the response. */
-const COMMIT_RESERVE_MILLIS = 5_000;
-
 export const createWorkerHandler = createQueueFunction({
   message: "upload",
   schema: uploadMessageSchema,
   failure: "claim failed",
   handleAll: (works, context, deps: WorkerDeps) =>
-    processUploads(deps, works, { processingBudgetMillis: context.getRemainingTimeInMillis() - COMMIT_RESERVE_MILLIS, concurrency: deps.concurrency }),
+    processUploads(deps, works, { processingBudgetMillis: context.getRemainingTimeInMillis() - deps.commitReserveMillis, concurrency: deps.concurrency }),
 });
 
 const lazyHandler = lazy(() => createWorkerHandler(workerDepsFromEnv()));

@@ -31,8 +31,9 @@ export function createReconcileHandler(deps: ReconcilerDeps) {
       now: new Date(),
       lostAfterSeconds: deps.lostAfterSeconds,
       stalledAfterSeconds: deps.stalledAfterSeconds,
-      limit: 1000,
-      deadLetterPeek: 500,
+      limit: deps.limit,
+      deadLetterPeek: deps.deadLetterPeek,
+      connectionSweep: deps.connectionSweep,
     });
     const summary = summarize(report);
     deps.logger.info("reconcile finished", { ...summary });

@@ -4,7 +4,7 @@ import { createPool } from "@pipeline/adapters/postgres";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { UploadProcessor } from "@pipeline/core";
 import { buildFanoutDeps, buildFinalizerDeps, buildWebSocketDeps, buildWorkerDeps, createConnectHandler, createDisconnectHandler, createFanoutHandler, createFinalizerHandler, createMessageHandler, createWorkerHandler, readFanoutConfig, readFinalizerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
-import type { FunctionName, WebSocketRoute, Wiring } from "@pipeline/wiring";
+import { buildEnvironment, type EnvironmentName, type FunctionName, type Variable, type WebSocketRoute, type Wiring } from "@pipeline/wiring";
 import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
 import type { StackQueues } from "../queues/createQueues.js";
 import { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "../runner/QueueFunctionRunner.js";
@@ -56,23 +56,28 @@ export interface Pipeline {
  */
 export function createPipeline(options: PipelineOptions): Pipeline {
   const region = options.region ?? "us-east-1";
-  const env: Record<string, string> = {
-    DATABASE_URL: options.databaseUrl,
-    PG_LOCAL_WS_PROXY: options.pgProxy,
-    AWS_REGION: region,
-    SQS_ENDPOINT: options.sqsEndpoint,
-    BATCHES_QUEUE_URL: options.queues.batches.url,
-    BATCHES_DLQ_URL: options.queues.batches.dlqUrl,
-    UPLOADS_QUEUE_URL: options.queues.uploads.url,
-    UPLOADS_DLQ_URL: options.queues.uploads.dlqUrl,
-    PROGRESS_QUEUE_URL: options.queues.progress.url,
-    PROGRESS_DLQ_URL: options.queues.progress.dlqUrl,
-    WS_MANAGEMENT_ENDPOINT: options.managementEndpoint,
-    // fauxqs serves S3 on the same port as SQS.
-    S3_ENDPOINT: options.sqsEndpoint,
-    MEDIA_BUCKET: options.bucket ?? "media",
-    AUTH_SECRET: options.authSecret,
+  const localValueOf = (variable: Variable): string | undefined => {
+    switch (variable.from) {
+      case "queueUrl":
+        return options.queues[variable.queue].url;
+      case "deadLetterQueueUrl":
+        return options.queues[variable.queue].dlqUrl;
+      case "bucket":
+        return options.bucket ?? "media";
+      case "managementEndpoint":
+        return options.managementEndpoint;
+      case "region":
+        return region;
+      case "secret":
+        return variable.secret === "databaseUrl" ? options.databaseUrl : variable.secret === "authSecret" ? options.authSecret : undefined;
+      case "localEngine":
+        // fauxqs serves S3 on the same port as SQS.
+        return variable.engine === "postgresProxy" ? options.pgProxy : options.sqsEndpoint;
+      case "tuning":
+        return undefined;
+    }
   };
+  const env = (name: EnvironmentName) => buildEnvironment(name, localValueOf);
   const sql = createPool({ connectionString: options.databaseUrl, localWebSocketProxy: options.pgProxy, max: 40 });
   const sqs = localSqsClient(options.sqsEndpoint, region);
   const apiGateway = new ApiGatewayManagementApiClient({ region, endpoint: options.managementEndpoint, credentials: LOCAL_CREDENTIALS });
@@ -80,14 +85,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const { wiring } = options;
 
   const handlers: Record<FunctionName, SqsHandler> = {
-    fanout: createFanoutHandler(buildFanoutDeps(readFanoutConfig(env), infra, { wiring })),
+    fanout: createFanoutHandler(buildFanoutDeps(readFanoutConfig(env("fanout")), infra, { wiring })),
     worker: createWorkerHandler(
-      buildWorkerDeps(readWorkerConfig(env), infra, { wiring, ...(options.processor ? { processor: options.processor } : {}) }),
+      buildWorkerDeps(readWorkerConfig(env("worker")), infra, { wiring, ...(options.processor ? { processor: options.processor } : {}) }),
     ),
-    finalizer: createFinalizerHandler(buildFinalizerDeps(readFinalizerConfig(env), { ...infra, database: sql, apiGateway })),
+    finalizer: createFinalizerHandler(buildFinalizerDeps(readFinalizerConfig(env("finalizer")), { ...infra, database: sql, apiGateway }, { wiring })),
   };
 
-  const webSocketDeps = buildWebSocketDeps(readWebSocketConfig(env), { ...infra, apiGateway });
+  const webSocketDeps = buildWebSocketDeps(readWebSocketConfig(env("webSocket")), { ...infra, apiGateway });
   const message = createMessageHandler(webSocketDeps);
   const routes: Record<WebSocketRoute, WebSocketHandler> = {
     $connect: createConnectHandler(webSocketDeps),
