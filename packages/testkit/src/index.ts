@@ -14,3 +14,4 @@ export { InMemoryPushSequencer } from "./inMemory/InMemoryPushSequencer.js";
 export { InMemoryBatchQueue, InMemoryProgressQueue, InMemoryUploadQueue } from "./inMemory/InMemoryQueues.js";
 export { InMemoryStageStore } from "./inMemory/InMemoryStageStore.js";
 export { InMemoryTokenVerifier } from "./inMemory/InMemoryTokenVerifier.js";
+export { InMemoryUploadRepository } from "./inMemory/InMemoryUploadRepository.js";
