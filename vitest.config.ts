@@ -10,7 +10,8 @@ export default defineConfig({
     projects: [
       {
         // The core on in-memory fakes: no Postgres, no SQS, seconds (`npx vitest run --project unit`).
-        test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "test/unit/**/*.test.ts"], env },
+        // Threads without isolation: these files share no state but their modules, which load once.
+        test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "test/unit/**/*.test.ts"], pool: "threads", isolate: false, env },
       },
       {
         test: {

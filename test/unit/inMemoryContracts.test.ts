@@ -8,7 +8,7 @@ import {
   InMemoryPushSequencer,
   InMemoryStageStore,
   InMemoryUploadRepository,
-} from "@pipeline/testkit";
+} from "@pipeline/testkit/fakes";
 import { describe } from "vitest";
 import { describeRepositoryContracts, type ContractWorld } from "../contracts/index.js";
 
