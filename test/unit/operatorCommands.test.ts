@@ -79,7 +79,7 @@ describe("retryFailedUploads", () => {
 describe("redriveDeadLetters", () => {
   function deadLettersOf(batches: string[]) {
     const queue = new InMemoryDeadLetterQueue("uploads");
-    for (const batchId of batches) queue.add({ body: JSON.stringify({ batchId, uploadId: `${batchId}-upload` }), batchId, uploadId: `${batchId}-upload` });
+    for (const batchId of batches) queue.park(JSON.stringify({ batchId, uploadId: `${batchId}-upload` }), "poison");
     return queue;
   }
 
@@ -102,7 +102,7 @@ describe("redriveDeadLetters", () => {
 
     expect(report).toEqual({ moved: 2, skipped: 2 });
     expect(queue.remaining.map((message) => message.batchId)).toEqual(["b", "c"]);
-    expect(queue.peek(10)).toHaveLength(2);
+    expect(queue.visible).toHaveLength(2);
   });
 
   it("stops at the maximum and releases the rest", async () => {
@@ -112,7 +112,7 @@ describe("redriveDeadLetters", () => {
 
     expect(report.moved).toBe(12);
     expect(queue.remaining).toHaveLength(3);
-    expect(queue.peek(10)).toHaveLength(3);
+    expect(queue.visible).toHaveLength(3);
   });
 
   it("spaces the sends at the requested rate", async () => {

@@ -106,15 +106,15 @@ describe("reconcile", () => {
   it("reports a batch without progress past the stall window, with its dead letters", async () => {
     const { clock, deps, options, startedBatch, uploadsDeadLetters } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(2);
-    uploadsDeadLetters.add({ body: "{}", batchId, uploadId: uploadIds[0] ?? null, reason: "poison" });
-    uploadsDeadLetters.add({ body: "{}", batchId: "another-batch" });
+    uploadsDeadLetters.park(JSON.stringify({ batchId, uploadId: uploadIds[0] }), "poison");
+    uploadsDeadLetters.park(JSON.stringify({ batchId: "another-batch", uploadId: "u" }), "poison");
     clock.advance(901);
 
     const report = await reconcile(deps, options());
 
     expect(report.stalled).toEqual([expect.objectContaining({ batchId, userId: "owner", total: 2, processed: 0, deadLetters: 1 })]);
     expect(deps.metrics.counts.get("StalledBatches")).toBe(1);
-    expect(uploadsDeadLetters.remaining).toHaveLength(2);
+    expect(uploadsDeadLetters.visible).toHaveLength(2);
   });
 
   it("sweeps connections whose sockets are gone", async () => {

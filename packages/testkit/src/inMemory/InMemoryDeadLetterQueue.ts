@@ -1,67 +1,93 @@
 import type { DeadLetterInspector, DeadLetterMessage, DeadLetterStore, HeldDeadLetter, QueueName } from "@pipeline/core";
 
-export type DeadLetterInput = Partial<Omit<DeadLetterMessage, "queue" | "messageId" | "body">> & { body: string };
+interface Parked {
+  messageId: string;
+  body: string;
+  reason: string | null;
+  receiveCount: number;
+  sentAt: Date;
+  held: boolean;
+}
 
 /**
  * One dead-letter queue: a held message stays invisible to the next `hold` until it is released
- * or moved, as an SQS receive with a visibility timeout. Moved bodies land in `source`.
+ * or moved, as an SQS receive with a visibility timeout, and every hold counts as a receive.
+ * Moved bodies land in `source`. Ids are read from the body, as operators' tools read them.
  */
 export class InMemoryDeadLetterQueue implements DeadLetterStore {
   readonly source: string[] = [];
-  private readonly messages: DeadLetterMessage[] = [];
-  private readonly held = new Set<string>();
+  private readonly parked: Parked[] = [];
   private nextId = 1;
 
-  constructor(readonly queue: QueueName) {}
+  constructor(
+    readonly queue: QueueName,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
-  add(input: DeadLetterInput): DeadLetterMessage {
-    const message: DeadLetterMessage = {
-      queue: this.queue,
-      messageId: `dlq-${this.queue}-${this.nextId++}`,
-      batchId: null,
-      uploadId: null,
-      reason: null,
-      receiveCount: 1,
-      sentAt: null,
-      ...input,
-    };
-    this.messages.push(message);
-    return message;
+  /** Parks a message as the worker's dead-lettering does, with its reason. */
+  park(body: string, reason: string | null = null): void {
+    this.parked.push({ messageId: `dlq-${this.queue}-${this.nextId++}`, body, reason, receiveCount: 0, sentAt: this.now(), held: false });
   }
 
   /** What is still in the queue, held or not. */
-  get remaining(): readonly DeadLetterMessage[] {
-    return this.messages;
+  get remaining(): DeadLetterMessage[] {
+    return this.parked.map((message) => this.toMessage(message));
   }
 
-  peek(max: number): DeadLetterMessage[] {
-    return this.messages.filter((message) => !this.held.has(message.messageId)).slice(0, max);
+  /** What another reader would receive now: the messages not held. */
+  get visible(): DeadLetterMessage[] {
+    return this.parked.filter((message) => !message.held).map((message) => this.toMessage(message));
   }
 
   async hold(max: number): Promise<HeldDeadLetter[]> {
-    const visible = this.peek(max);
-    for (const message of visible) this.held.add(message.messageId);
-    return visible.map((message) => ({ ...message, handle: message.messageId }));
+    const visible = this.parked.filter((message) => !message.held).slice(0, Math.max(1, Math.min(10, max)));
+    for (const message of visible) Object.assign(message, { held: true, receiveCount: message.receiveCount + 1 });
+    return visible.map((message) => ({ ...this.toMessage(message), handle: message.messageId }));
   }
 
   async moveToSource(message: HeldDeadLetter): Promise<void> {
-    const index = this.messages.findIndex((candidate) => candidate.messageId === message.handle);
+    const index = this.parked.findIndex((candidate) => candidate.messageId === message.handle);
     if (index < 0) throw new Error(`dead letter ${message.messageId} is no longer in the ${this.queue} dead-letter queue`);
     this.source.push(message.body);
-    this.messages.splice(index, 1);
-    this.held.delete(message.handle);
+    this.parked.splice(index, 1);
   }
 
   async release(messages: readonly HeldDeadLetter[]): Promise<void> {
-    for (const message of messages) this.held.delete(message.handle);
+    for (const message of this.parked) if (messages.some((released) => released.handle === message.messageId)) message.held = false;
+  }
+
+  private toMessage(message: Parked): DeadLetterMessage {
+    const ids = idsOf(message.body);
+    return { queue: this.queue, messageId: message.messageId, body: message.body, ...ids, reason: message.reason, receiveCount: message.receiveCount, sentAt: message.sentAt };
   }
 }
 
-/** Reads the dead-letter queues given to it, without consuming them. */
+function idsOf(body: string): { batchId: string | null; uploadId: string | null } {
+  try {
+    const json: unknown = JSON.parse(body);
+    const parsed = (typeof json === "object" && json !== null ? json : {}) as { batchId?: unknown; uploadId?: unknown };
+    return { batchId: typeof parsed.batchId === "string" ? parsed.batchId : null, uploadId: typeof parsed.uploadId === "string" ? parsed.uploadId : null };
+  } catch {
+    return { batchId: null, uploadId: null };
+  }
+}
+
+/** Reads the dead-letter queues given to it as `SqsDeadLetters` does: holds what it can see, then releases it (each read counts a receive). */
 export class InMemoryDeadLetterInspector implements DeadLetterInspector {
   constructor(private readonly queues: readonly InMemoryDeadLetterQueue[]) {}
 
   async peek(queue: QueueName, max: number): Promise<DeadLetterMessage[]> {
-    return this.queues.filter((candidate) => candidate.queue === queue).flatMap((candidate) => candidate.peek(max));
+    const found: DeadLetterMessage[] = [];
+    for (const candidate of this.queues.filter((one) => one.queue === queue)) {
+      const held: HeldDeadLetter[] = [];
+      for (;;) {
+        const batch = await candidate.hold(Math.min(10, max - found.length - held.length));
+        held.push(...batch);
+        if (batch.length === 0 || found.length + held.length >= max) break;
+      }
+      await candidate.release(held);
+      found.push(...held.map(({ handle: _handle, ...message }) => message));
+    }
+    return found;
   }
 }

@@ -5,7 +5,7 @@ export { InMemoryBatchReader } from "./InMemoryBatchReader.js";
 export { InMemoryBatchRepository } from "./InMemoryBatchRepository.js";
 export { InMemoryConnectionNotifier } from "./InMemoryConnectionNotifier.js";
 export { InMemoryConnectionRepository } from "./InMemoryConnectionRepository.js";
-export { InMemoryDeadLetterInspector, InMemoryDeadLetterQueue, type DeadLetterInput } from "./InMemoryDeadLetterQueue.js";
+export { InMemoryDeadLetterInspector, InMemoryDeadLetterQueue } from "./InMemoryDeadLetterQueue.js";
 export { InMemoryPushSequencer } from "./InMemoryPushSequencer.js";
 export { InMemoryBatchQueue, InMemoryProgressQueue, InMemoryUploadQueue } from "./InMemoryQueues.js";
 export { InMemoryStageStore } from "./InMemoryStageStore.js";
