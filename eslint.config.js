@@ -2,10 +2,11 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 // Packages meet at their public entry points (package.json "exports"): no deep import of another
-// package, no relative path into another package's source.
+// package, no relative path into another package's source. The adapters' per-technology entry points
+// and the testkit's fakes-only one are the declared subpaths.
 const packageBoundaries = [
   {
-    regex: "^@pipeline/(?!adapters/(ai|apigateway|auth|postgres|powertools|s3|sqs)$)[^/]+/",
+    regex: "^@pipeline/(?!adapters/(ai|apigateway|auth|postgres|powertools|s3|sqs)$|testkit/fakes$)[^/]+/",
     message: "import another package through an entry point its package.json exports.",
   },
   { regex: "^(\\.\\./)+(packages/)?[^./][^/]*/src/", message: "a relative import stays inside its package: import the other package by name." },

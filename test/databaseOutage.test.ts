@@ -13,7 +13,6 @@ import { waitFor } from "./support/waitFor.js";
 describe("an unreachable database does not use up a message's attempts", () => {
   let pipeline: TestPipeline;
   let brokenPool: ReturnType<typeof createPool>;
-  const brokenLogger = new RecordingLogger();
   let brokenWorker: ReturnType<typeof createWorkerHandler>;
 
   beforeAll(async () => {
@@ -29,7 +28,7 @@ describe("an unreachable database does not use up a message's attempts", () => {
       MEDIA_BUCKET: "unused",
     });
     brokenWorker = createWorkerHandler(
-      buildWorkerDeps(config, { sql: brokenPool, sqs: pipeline.sqs, logger: brokenLogger, metrics: pipeline.metrics }, { processor: new SimulatedUploadProcessor() }),
+      buildWorkerDeps(config, { sql: brokenPool, sqs: pipeline.sqs, logger: new RecordingLogger(), metrics: pipeline.metrics }, { processor: new SimulatedUploadProcessor() }),
     );
   });
   afterAll(async () => {
@@ -93,5 +92,10 @@ describe("an unreachable database does not use up a message's attempts", () => {
 
     expect(response?.batchItemFailures).toEqual([{ itemIdentifier: message?.MessageId }]);
     expect((pipeline.metrics.counts.get("RequeuesExhausted") ?? 0) - exhaustedBefore).toBe(1);
+    // Failed as an attempt, and no copy sent: the queue's redrive policy takes it from here.
+    const { Attributes } = await pipeline.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: pipeline.queues.uploads.url, AttributeNames: ["ApproximateNumberOfMessagesDelayed"] }),
+    );
+    expect(Attributes?.ApproximateNumberOfMessagesDelayed).toBe("0");
   });
 });

@@ -72,19 +72,22 @@ describe("fan-out", () => {
     let message: Message | undefined = await batchMessage({ batchId });
     let invocations = 0;
     const sent: string[] = [];
+    const followUps: { batchId?: string; cursor?: string }[] = [];
     while (message) {
       invocations++;
       await invoke(pipeline, "fanout", [message], { timeoutMillis: reserve - 1 });
       sent.push(...(await pipeline.drain("uploads")).map((upload) => JSON.parse(upload.Body ?? "{}").uploadId as string));
       [message] = await pipeline.drain("batches");
+      if (message) followUps.push(JSON.parse(message.Body ?? "{}"));
     }
 
     // Assess
     expect(invocations).toBe(11);
     expect(sent).toHaveLength(1050);
     expect(new Set(sent).size).toBe(1050);
-    const cursors = pipeline.logger.matching("fan-out continues in a follow-up message").filter((line) => line.attributes.batchId === batchId);
-    expect(cursors).toHaveLength(10);
+    expect(followUps).toHaveLength(10);
+    for (const followUp of followUps) expect(followUp).toEqual({ batchId, cursor: expect.any(String) });
+    expect(new Set(followUps.map((followUp) => followUp.cursor)).size).toBe(10);
   });
 
   it("does not re-send uploads that are already terminal when its message is redelivered", async () => {

@@ -1,8 +1,20 @@
-import { createPool, PostgresBatchRepository, PostgresUploadRepository, type Sql } from "@pipeline/adapters/postgres";
+import {
+  createPool,
+  PostgresBatchControls,
+  PostgresBatchMaintenance,
+  PostgresBatchReader,
+  PostgresBatchRepository,
+  PostgresConnectionRepository,
+  PostgresPushSequencer,
+  PostgresStageStore,
+  PostgresUploadRepository,
+  type Sql,
+} from "@pipeline/adapters/postgres";
 import type { UploadOutcome } from "@pipeline/core";
 import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local";
 import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeRepositoryContracts, type ContractWorld } from "./contracts/index.js";
 import { createTestDatabase, type TestDatabase } from "./support/testDatabase.js";
 
 /** Counts the statements a repository sends, to hold the counting cost to its promise. */
@@ -78,16 +90,6 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     expect(await batchState(pool, batchId)).toMatchObject({ processed: 2, successful: 1, failed: 1 });
   });
 
-  it("ignores outcomes for uploads of another batch", async () => {
-    const first = await startedBatch(1);
-    const second = await startedBatch(1);
-
-    const { counted } = await new PostgresUploadRepository(pool).recordOutcomes(first.batchId, second.uploadIds.map(completed));
-
-    expect(counted).toBe(0);
-    expect((await batchState(pool, second.batchId)).processed).toBe(0);
-  });
-
   it("refuses counters that break invariant I2 at the database", async () => {
     const { batchId } = await startedBatch(1);
 
@@ -120,4 +122,27 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     expect(advances.filter((advance) => advance.finalizedNow)).toHaveLength(1);
     expect(advances.map((advance) => advance.snapshot.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   });
+
+  // The same cases as test/unit/inMemoryContracts.test.ts: what the fakes promise, Postgres keeps.
+  describeRepositoryContracts(
+    (): ContractWorld => ({
+      batches: new PostgresBatchRepository(pool),
+      uploads: new PostgresUploadRepository(pool),
+      controls: new PostgresBatchControls(pool),
+      reader: new PostgresBatchReader(pool),
+      maintenance: new PostgresBatchMaintenance(pool),
+      stages: new PostgresStageStore(pool),
+      connections: new PostgresConnectionRepository(pool),
+      sequencer: new PostgresPushSequencer(pool),
+      seedBatch: async ({ maxFailurePercent, ...seed }) => {
+        const batchId = await seedBatch(pool, seed);
+        if (maxFailurePercent !== undefined) await pool.query("UPDATE upload_batches SET max_failure_percent = $2 WHERE id = $1", [batchId, maxFailurePercent]);
+        const { rows } = await pool.query<{ id: string }>("SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id", [batchId]);
+        return { batchId, uploadIds: rows.map((row) => row.id) };
+      },
+      zeroCounters: async (batchId) => {
+        await pool.query("UPDATE upload_batches SET processed_uploads = 0, successful_uploads = 0, failed_uploads = 0, cancelled_uploads = 0 WHERE id = $1", [batchId]);
+      },
+    }),
+  );
 });

@@ -1,13 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { GetQueueAttributesCommand, type SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
-import { QueueSendError, SqsUploadQueue } from "@pipeline/adapters/sqs";
+import { QueueSendError, SqsDeadLetterQueue, SqsDeadLetters, SqsUploadQueue } from "@pipeline/adapters/sqs";
 import { createQueues, LOCAL_CREDENTIALS, localSqsClient } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeDeadLetterContract } from "./contracts/deadLetterContract.js";
 
 const batchId = "6f1c2a9e-8d2b-4c1a-9f3e-2b7d5c4a1e90";
 const uploadId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -64,6 +65,24 @@ describe("SqsUploadQueue", () => {
 
     await expect(sending).rejects.toBeInstanceOf(QueueSendError);
     await expect(sending).rejects.toThrow(/InvalidParameterValue too large/);
+  });
+
+  // The same cases as test/unit/inMemoryDeadLetters.test.ts runs against the fake.
+  describe("SqsDeadLetters", () => {
+    let prefix = 0;
+    describeDeadLetterContract(async () => {
+      const queues = await createQueues(sqs, wiring, `dlq-${++prefix}-`);
+      const letters = new SqsDeadLetters(sqs, queues);
+      return {
+        store: letters.store("uploads"),
+        inspector: letters,
+        park: (body, reason) => new SqsDeadLetterQueue(sqs, queues.uploads.dlqUrl).send({ body, reason, sourceQueue: "uploads", messageId: "original" }),
+        sourceBodies: async () => {
+          const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.uploads.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+          return Messages.map((message) => message.Body ?? "");
+        },
+      };
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PostgresBatchMaintenance } from "@pipeline/adapters/postgres";
 import { seedBatch } from "@pipeline/testkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -64,6 +64,11 @@ describe("a database session that ends under work holding it", () => {
     expect(uncaught).toEqual([]);
     expect(response.batchItemFailures).toEqual([]);
     expect((pipeline.metrics.counts.get("MessagesRequeued") ?? 0) - requeuedBefore).toBe(1);
+    // Requeued: a delayed copy of the progress message waits on the queue.
+    const { Attributes } = await pipeline.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: pipeline.queues.progress.url, AttributeNames: ["ApproximateNumberOfMessagesDelayed"] }),
+    );
+    expect(Attributes?.ApproximateNumberOfMessagesDelayed).toBe("1");
   });
 
   it("the reconciler's counter repair: the repair fails as a statement does, and the process lives on", async () => {

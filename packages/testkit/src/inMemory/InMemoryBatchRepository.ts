@@ -1,0 +1,89 @@
+import { isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
+import { byId, type BatchRecord, type InMemoryDatabase } from "./InMemoryDatabase.js";
+
+/** `PostgresBatchRepository` on an `InMemoryDatabase`: the same guards, one batch row changed at a time. */
+export class InMemoryBatchRepository implements BatchRepository {
+  constructor(private readonly database: InMemoryDatabase) {}
+
+  async startFanOut(batchId: string): Promise<FanOutStart> {
+    const batch = this.database.batch(batchId);
+    if (!batch) return { kind: "not-found" };
+    if (batch.status === "processing") return { kind: "resumed" };
+    if (batch.status !== "pending") return { kind: "finished", status: batch.status };
+    const declaredTotal = batch.total;
+    const actualTotal = this.database.uploadsOf(batchId).length;
+    const now = this.database.now();
+    Object.assign(batch, { status: "processing", total: actualTotal, startedAt: now, updatedAt: now });
+    return { kind: "started", declaredTotal, actualTotal };
+  }
+
+  async statusOf(batchId: string): Promise<BatchStatus | undefined> {
+    return this.database.batch(batchId)?.status;
+  }
+
+  async unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]> {
+    return this.database
+      .uploadsOf(batchId)
+      .filter((upload) => (after === null || upload.id > after) && !isTerminalUploadStatus(upload.status))
+      .slice(0, limit)
+      .map((upload) => upload.id);
+  }
+
+  async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
+    return [...this.database.batches.values()]
+      .filter((batch) => (batch.status === "pending" || batch.status === "processing") && (after === null || batch.id > after))
+      .sort(byId)
+      .slice(0, limit)
+      .map((batch) => batch.id);
+  }
+
+  async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
+    const batches = [...new Set(batchIds)].map((id) => this.database.batch(id)).filter((batch): batch is BatchRecord => batch !== undefined);
+    return batches.map((batch) => this.advance(batch));
+  }
+
+  private advance(batch: BatchRecord): ProgressAdvance {
+    const previousStatus = batch.status;
+    const previousUpdatedAt = batch.updatedAt;
+    const now = this.database.now();
+    const overTolerance =
+      batch.status === "processing" &&
+      batch.maxFailurePercent !== null &&
+      batch.processed < batch.total &&
+      batch.failed * 100 > batch.maxFailurePercent * batch.total;
+    batch.version++;
+    if (overTolerance) {
+      const remaining = this.database.uploadsOf(batch.id).filter((upload) => !isTerminalUploadStatus(upload.status));
+      for (const upload of remaining) Object.assign(upload, { status: "cancelled", cancelReason: "failure-tolerance", updatedAt: now });
+      batch.cancelled += remaining.length;
+      batch.processed += remaining.length;
+      batch.errorMessage = `failure tolerance exceeded: ${batch.failed} of ${batch.total} uploads failed (at most ${batch.maxFailurePercent?.toFixed(2)}% allowed)`;
+      batch.status = "failed";
+      batch.completedAt = now;
+    } else if (batch.status === "processing" && batch.processed === batch.total) {
+      batch.status = "completed";
+      batch.completedAt = now;
+    }
+    batch.updatedAt = now;
+    const finalizedNow = previousStatus === "processing" && batch.status !== "processing";
+    return {
+      snapshot: snapshotOf(batch),
+      finalizedNow,
+      ...(finalizedNow ? { finalization: { lastChangeAt: previousUpdatedAt, startedAt: batch.startedAt } } : {}),
+    };
+  }
+}
+
+export function snapshotOf(batch: BatchRecord): BatchSnapshot {
+  return {
+    id: batch.id,
+    userId: batch.userId,
+    status: batch.status,
+    totalUploads: batch.total,
+    processedUploads: batch.processed,
+    successfulUploads: batch.successful,
+    failedUploads: batch.failed,
+    cancelledUploads: batch.cancelled,
+    version: batch.version,
+  };
+}

@@ -1,0 +1,18 @@
+import type { ConnectionNotifier, PushResult, ServerMessage } from "@pipeline/core";
+
+/** The management API's view of open sockets: a push to a closed one answers `gone`, as 410 does. */
+export class InMemoryConnectionNotifier implements ConnectionNotifier {
+  readonly pushes: { connectionId: string; message: ServerMessage }[] = [];
+
+  constructor(readonly open: Set<string> = new Set()) {}
+
+  async push(connectionId: string, message: ServerMessage): Promise<PushResult> {
+    if (!this.open.has(connectionId)) return "gone";
+    this.pushes.push({ connectionId, message: structuredClone(message) });
+    return "sent";
+  }
+
+  async exists(connectionId: string): Promise<boolean> {
+    return this.open.has(connectionId);
+  }
+}

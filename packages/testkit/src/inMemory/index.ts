@@ -1,0 +1,14 @@
+export { InMemoryDatabase, type BatchRecord, type ConnectionRecord, type InMemoryBatchSeed, type UploadRecord } from "./InMemoryDatabase.js";
+export { InMemoryBatchControls } from "./InMemoryBatchControls.js";
+export { InMemoryBatchMaintenance } from "./InMemoryBatchMaintenance.js";
+export { InMemoryBatchReader } from "./InMemoryBatchReader.js";
+export { InMemoryBatchRepository } from "./InMemoryBatchRepository.js";
+export { InMemoryConnectionNotifier } from "./InMemoryConnectionNotifier.js";
+export { InMemoryConnectionRepository } from "./InMemoryConnectionRepository.js";
+export { InMemoryDeadLetterInspector, InMemoryDeadLetterQueue } from "./InMemoryDeadLetterQueue.js";
+export { InMemoryPushSequencer } from "./InMemoryPushSequencer.js";
+export { InMemoryBatchQueue, InMemoryProgressQueue, InMemoryUploadQueue } from "./InMemoryQueues.js";
+export { InMemoryStageStore } from "./InMemoryStageStore.js";
+export { InMemoryTokenVerifier } from "./InMemoryTokenVerifier.js";
+export { InMemoryUploadRepository } from "./InMemoryUploadRepository.js";
+export { ManualClock } from "./ManualClock.js";
