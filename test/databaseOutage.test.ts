@@ -1,6 +1,6 @@
+import { wiring } from "@pipeline/wiring";
 import { GetQueueAttributesCommand, SendMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import { createPool } from "@pipeline/adapters/postgres";
-import { MAX_REQUEUES } from "@pipeline/core";
 import { buildWorkerDeps, createWorkerHandler, readWorkerConfig } from "@pipeline/functions";
 import { freePort } from "@pipeline/local";
 import { batchState, createLambdaContext, seedBatch, SimulatedUploadProcessor, toSqsEvent } from "@pipeline/testkit";
@@ -82,7 +82,7 @@ describe("an unreachable database does not use up a message's attempts", () => {
       new SendMessageCommand({
         QueueUrl: pipeline.queues.uploads.url,
         MessageBody: JSON.stringify({ batchId: "6f1c2a9e-8d2b-4c1a-9f3e-2b7d5c4a1e90", uploadId: "0b8e7d6c-5a4f-4e3d-8c2b-1a0f9e8d7c6b" }),
-        MessageAttributes: { requeues: { DataType: "Number", StringValue: String(MAX_REQUEUES) } },
+        MessageAttributes: { requeues: { DataType: "Number", StringValue: String(wiring.requeue.maxRequeues) } },
       }),
     );
     const [message] = await pipeline.drain("uploads");

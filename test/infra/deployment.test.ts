@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { MAX_REQUEUES, requeueDelaySeconds } from "@pipeline/core";
+import { requeueDelaySeconds } from "@pipeline/core";
 import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { createQueues } from "@pipeline/local";
 import { environments, runtimeMajor, variables, wiring, type EnvironmentName, type FunctionName, type QueueName, type Variable } from "@pipeline/wiring";
@@ -335,7 +335,7 @@ describe("reconciler", () => {
       wiring.queues.batches.visibilityTimeoutSeconds,
       wiring.queues.uploads.visibilityTimeoutSeconds,
       wiring.uploadRetryBackoff.maxSeconds,
-      requeueDelaySeconds(MAX_REQUEUES),
+      requeueDelaySeconds(wiring.requeue.maxRequeues, wiring.requeue),
     );
     expect(lostAfterSeconds).toBeGreaterThan(longestLiveWait);
     expect(stalledAfterSeconds).toBeGreaterThan(lostAfterSeconds);

@@ -32,7 +32,14 @@ function reconcilerWorld() {
     logger: new RecordingLogger(),
     metrics: new RecordingMetrics(),
   };
-  const options = (): ReconcileOptions => ({ now: clock.now(), lostAfterSeconds: 300, stalledAfterSeconds: 900, limit: 100, deadLetterPeek: 10 });
+  const options = (): ReconcileOptions => ({
+    now: clock.now(),
+    lostAfterSeconds: 300,
+    stalledAfterSeconds: 900,
+    limit: 100,
+    deadLetterPeek: 10,
+    connectionSweep: { maxAgeSeconds: 7200, probeAfterSeconds: 600 },
+  });
   const startedBatch = async (uploads: number) => {
     const seeded = database.seedBatch({ userId: "owner", uploads });
     await new InMemoryBatchRepository(database).startFanOut(seeded.batchId);

@@ -22,11 +22,11 @@ export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, ty
 export {
   decideRetry,
   dependencyFailure,
-  MAX_REQUEUES,
   requeueDelaySeconds,
   REQUEUES_ATTRIBUTE,
   settlementOf,
   type RetryDecision,
+  type RequeuePolicy,
   type RetryPolicy,
   type Settlement,
   type Verdict,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decideRetry, dependencyFailure, MAX_REQUEUES, requeueDelaySeconds, settlementOf, type Settlement, type Verdict } from "./messageFate.js";
+import { decideRetry, dependencyFailure, requeueDelaySeconds, settlementOf, type RequeuePolicy, type Settlement, type Verdict } from "./messageFate.js";
+
+const POLICY: RequeuePolicy = { maxRequeues: 12, baseDelaySeconds: 5, maxDelaySeconds: 300 };
+const MAX_REQUEUES = POLICY.maxRequeues;
 
 describe("settlementOf", () => {
   const cases: Array<[string, Verdict | undefined, number, Settlement]> = [
@@ -30,7 +33,7 @@ describe("settlementOf", () => {
   ];
 
   it.each(cases)("%s", (_name, verdict, previousRequeues, settlement) => {
-    expect(settlementOf(verdict, previousRequeues)).toEqual(settlement);
+    expect(settlementOf(verdict, previousRequeues, POLICY)).toEqual(settlement);
   });
 });
 
@@ -49,8 +52,9 @@ describe("decideRetry", () => {
 });
 
 describe("requeueDelaySeconds", () => {
-  it("starts at 5 s, doubles, and stops at 5 minutes", () => {
-    expect([0, 1, 2, 3, 6, 7, 20].map(requeueDelaySeconds)).toEqual([5, 10, 20, 40, 300, 300, 300]);
+  it("starts at the base, doubles, and stops at the cap", () => {
+    expect([0, 1, 2, 3, 6, 7, 20].map((requeues) => requeueDelaySeconds(requeues, POLICY))).toEqual([5, 10, 20, 40, 300, 300, 300]);
+    expect([0, 1, 2].map((requeues) => requeueDelaySeconds(requeues, { maxRequeues: 3, baseDelaySeconds: 1, maxDelaySeconds: 3 }))).toEqual([1, 2, 3]);
   });
 });
 

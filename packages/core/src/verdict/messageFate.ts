@@ -32,15 +32,20 @@ export type Settlement =
 /** The message attribute that counts how often a message was requeued. */
 export const REQUEUES_ATTRIBUTE = "requeues";
 
-/** Requeues a message may go through before its failures start to count (about 40 minutes of outage). */
-export const MAX_REQUEUES = 12;
+/** How a message whose dependency was down goes back on its queue (numbers in the wiring's `requeue`). */
+export interface RequeuePolicy {
+  /** Requeues a message may go through before its failures start to count. */
+  maxRequeues: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+}
 
 /**
- * Delay before a requeued message (a dependency was down) is seen again: 5 s doubling to 5 min, so
- * a short outage is ridden out in seconds and a long one costs few requests.
+ * Delay before a requeued message is seen again: base doubling up to the cap, so a short outage is
+ * ridden out in seconds and a long one costs few requests.
  */
-export function requeueDelaySeconds(previousRequeues: number): number {
-  return Math.min(300, 5 * 2 ** Math.max(0, previousRequeues));
+export function requeueDelaySeconds(previousRequeues: number, policy: RequeuePolicy): number {
+  return Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** Math.max(0, previousRequeues));
 }
 
 export interface RetryPolicy {
@@ -71,7 +76,7 @@ export function dependencyFailure(doing: string, error: unknown): Extract<Verdic
  * The settlement of a message given its verdict and how often it was requeued before. A message
  * without a verdict is retried at once: losing it would break "nothing lost".
  */
-export function settlementOf(verdict: Verdict | undefined, previousRequeues: number): Settlement {
+export function settlementOf(verdict: Verdict | undefined, previousRequeues: number, policy: RequeuePolicy): Settlement {
   if (verdict === undefined) return { kind: "retry", reason: "no verdict for this message", delaySeconds: 0, requeuesExhausted: false };
   switch (verdict.kind) {
     case "done":
@@ -81,9 +86,9 @@ export function settlementOf(verdict: Verdict | undefined, previousRequeues: num
     case "retry":
       return { kind: "retry", reason: verdict.reason, delaySeconds: verdict.delaySeconds, requeuesExhausted: false };
     case "requeue":
-      if (previousRequeues < MAX_REQUEUES) {
-        return { kind: "requeue", reason: verdict.reason, requeues: previousRequeues + 1, delaySeconds: requeueDelaySeconds(previousRequeues) };
+      if (previousRequeues < policy.maxRequeues) {
+        return { kind: "requeue", reason: verdict.reason, requeues: previousRequeues + 1, delaySeconds: requeueDelaySeconds(previousRequeues, policy) };
       }
-      return { kind: "retry", reason: verdict.reason, delaySeconds: requeueDelaySeconds(MAX_REQUEUES), requeuesExhausted: true };
+      return { kind: "retry", reason: verdict.reason, delaySeconds: requeueDelaySeconds(policy.maxRequeues, policy), requeuesExhausted: true };
   }
 }

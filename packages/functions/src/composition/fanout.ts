@@ -29,6 +29,7 @@ export function buildFanoutDeps(config: FanoutConfig, infra: Infrastructure, opt
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.BATCHES_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.BATCHES_QUEUE_URL),
       sourceQueue: "batches",
+      requeuePolicy: wiring.requeue,
     },
     ...overrides,
   };

@@ -34,6 +34,7 @@ export function buildFinalizerDeps(
       deadLetters: new SqsDeadLetterQueue(infra.sqs, config.PROGRESS_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.PROGRESS_QUEUE_URL),
       sourceQueue: "progress",
+      requeuePolicy: wiring.requeue,
     },
     ...overrides,
   };

@@ -44,6 +44,7 @@ export function buildWorkerDeps(
       requeue: new SqsRequeue(infra.sqs, config.UPLOADS_QUEUE_URL),
       visibility: new SqsMessageVisibility(infra.sqs, config.UPLOADS_QUEUE_URL),
       sourceQueue: "uploads",
+      requeuePolicy: wiring.requeue,
     },
     ...overrides,
   };

@@ -1,4 +1,5 @@
-import { batchMessageSchema, MAX_REQUEUES, type CountMetric, type Verdict } from "@pipeline/core";
+import { batchMessageSchema, type CountMetric, type Verdict } from "@pipeline/core";
+import { wiring } from "@pipeline/wiring";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createQueueFunction, type QueueFunctionDeps } from "./createQueueFunction.js";
@@ -15,8 +16,8 @@ describe("createQueueFunction settles each record by its verdict", () => {
     ["dead-letter: parked with its reason", { kind: "dead-letter", reason: "unknown batch b1" }, { failed: false, effects: ["dead-letter unknown batch b1 from batches"], metric: "DeadLetters" }],
     ["retry: its delay set, reported failed", { kind: "retry", delaySeconds: 8, reason: "boom" }, { failed: true, effects: ["delay 8"] }],
     ["requeue: sent again with a delay and a count", { kind: "requeue", reason: "db down" }, { failed: false, effects: ["requeue 1 after 5 s"], metric: "MessagesRequeued" }],
-    ["requeue below the max", { kind: "requeue", reason: "db down" }, { requeues: MAX_REQUEUES - 1, failed: false, effects: [`requeue ${MAX_REQUEUES} after 300 s`], metric: "MessagesRequeued" }],
-    ["requeue at the max: counts as an attempt", { kind: "requeue", reason: "db down" }, { requeues: MAX_REQUEUES, failed: true, effects: ["delay 300"], metric: "RequeuesExhausted" }],
+    ["requeue below the max", { kind: "requeue", reason: "db down" }, { requeues: wiring.requeue.maxRequeues - 1, failed: false, effects: [`requeue ${wiring.requeue.maxRequeues} after 300 s`], metric: "MessagesRequeued" }],
+    ["requeue at the max: counts as an attempt", { kind: "requeue", reason: "db down" }, { requeues: wiring.requeue.maxRequeues, failed: true, effects: ["delay 300"], metric: "RequeuesExhausted" }],
     ["a use case that throws: requeued", "throw", { failed: false, effects: ["requeue 1 after 5 s"], metric: "MessagesRequeued" }],
     ["no verdict: retried at once", "none", { failed: true, effects: ["delay 0"] }],
   ];
@@ -131,6 +132,7 @@ function recordingDeps() {
     },
     settle: {
       sourceQueue: "batches",
+      requeuePolicy: wiring.requeue,
       deadLetters: { send: async (letter: { reason: string; sourceQueue: string }) => void effects.push(`dead-letter ${letter.reason} from ${letter.sourceQueue}`) },
       requeue: { send: async (_body: string, requeues: number, delaySeconds: number) => void effects.push(`requeue ${requeues} after ${delaySeconds} s`) },
       visibility: { delay: async (_receipt: string, seconds: number) => void effects.push(`delay ${seconds}`) },

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { SqsDeadLetterQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
-import { dependencyFailure, parseMessage, REQUEUES_ATTRIBUTE, settlementOf, type Verdict } from "@pipeline/core";
+import { dependencyFailure, parseMessage, REQUEUES_ATTRIBUTE, settlementOf, type RequeuePolicy, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
 
@@ -13,6 +13,8 @@ export interface Settle {
   /** When set, a retry's delay is applied to the message before it is reported failed. */
   visibility?: Pick<SqsMessageVisibility, "delay">;
   sourceQueue: string;
+  /** The wiring's `requeue` numbers. */
+  requeuePolicy: RequeuePolicy;
 }
 
 export interface QueueFunctionDeps {
@@ -105,7 +107,7 @@ function settleRecords(event: SQSEvent, context: Context, verdicts: ReadonlyMap<
   const settleRecord = async (record: SQSRecord): Promise<void> => {
     const { messageId } = record;
     const previousRequeues = Number(record.messageAttributes[REQUEUES_ATTRIBUTE]?.stringValue ?? 0);
-    const settlement = settlementOf(verdicts.get(messageId), previousRequeues);
+    const settlement = settlementOf(verdicts.get(messageId), previousRequeues, settle.requeuePolicy);
     switch (settlement.kind) {
       case "acknowledge":
         return;
