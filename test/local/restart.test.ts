@@ -25,7 +25,14 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
       // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
       const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const ports: StackPorts = { PORT: await freePort(), WS_PORT: await freePort(), SQS_PORT: await freePort(), PG_PORT: await freePort(), PG_PROXY_PORT: await freePort() };
+      const ports: StackPorts = {
+        PORT: await freePort(),
+        WS_PORT: await freePort(),
+        SQS_PORT: await freePort(),
+        PG_PORT: await freePort(),
+        PG_PROXY_PORT: await freePort(),
+        PG_POOLER_PORT: await freePort(),
+      };
       const first = StackProcess.start(dir, ports);
       cleanups.push(() => first.signalAll("SIGKILL").catch(() => {}));
       const endpoints = await first.ready();

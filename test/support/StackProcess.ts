@@ -11,6 +11,7 @@ export interface StackPorts {
   SQS_PORT: number;
   PG_PORT: number;
   PG_PROXY_PORT: number;
+  PG_POOLER_PORT: number;
 }
 
 /**
