@@ -1,3 +1,4 @@
+import { beforeEach, describe } from "vitest";
 import type { BatchControls, BatchMaintenance, BatchReader, BatchRepository, BatchView, ConnectionRepository, PushSequencer, StageStore, UploadRepository } from "@pipeline/core";
 
 export interface ContractBatchSeed {
@@ -46,3 +47,17 @@ export const completedOutcome = (uploadId: string) => ({
 });
 
 export const failedOutcome = (uploadId: string) => ({ uploadId, status: "failed" as const, error: "corrupt file" });
+
+/** One port's contract: a fresh world before each case, which the cases reach through `world()`. */
+export function describeContract(port: string, makeWorld: MakeWorld, cases: (world: () => ContractWorld) => void): void {
+  describe(`${port} contract`, () => {
+    let current: ContractWorld | undefined;
+    beforeEach(async () => {
+      current = await makeWorld();
+    });
+    cases(() => {
+      if (!current) throw new Error(`the ${port} contract's world was not made`);
+      return current;
+    });
+  });
+}

@@ -1,43 +1,39 @@
-import { beforeEach, describe, expect, it } from "vitest";
-import { batchOf, completedOutcome, processingBatch, type ContractWorld, type MakeWorld } from "./ContractWorld.js";
+import { expect, it } from "vitest";
+import { batchOf, completedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
 
 const inAnHour = () => new Date(Date.now() + 60 * 60 * 1000);
 const anHourAgo = () => new Date(Date.now() - 60 * 60 * 1000);
 
 export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
-  describe("BatchMaintenance contract", () => {
-    let world: ContractWorld;
-    beforeEach(async () => {
-      world = await makeWorld();
-    });
+  describeContract("BatchMaintenance", makeWorld, (world) => {
 
     it("claims a pending batch untouched since the cutoff, and not a fresher one", async () => {
-      const { batchId } = await world.seedBatch({ userId: "u", uploads: 1 });
+      const { batchId } = await world().seedBatch({ userId: "u", uploads: 1 });
 
-      const fresh = await world.maintenance.claimStalePending(anHourAgo(), 1000);
-      const stale = await world.maintenance.claimStalePending(inAnHour(), 1000);
+      const fresh = await world().maintenance.claimStalePending(anHourAgo(), 1000);
+      const stale = await world().maintenance.claimStalePending(inAnHour(), 1000);
 
       expect(fresh).not.toContain(batchId);
       expect(stale).toContain(batchId);
     });
 
     it("finds a processing batch whose uploads are all counted", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 1);
-      const before = await world.maintenance.completeButUnfinalized(1000);
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      const { batchId, uploadIds } = await processingBatch(world(), 1);
+      const before = await world().maintenance.completeButUnfinalized(1000);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
 
       expect(before).not.toContain(batchId);
-      expect(await world.maintenance.completeButUnfinalized(1000)).toContain(batchId);
+      expect(await world().maintenance.completeButUnfinalized(1000)).toContain(batchId);
     });
 
     it("re-counts a batch whose counters drifted from its uploads, and bumps its version", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 2);
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
-      await world.zeroCounters(batchId);
-      const version = (await batchOf(world, batchId)).version;
+      const { batchId, uploadIds } = await processingBatch(world(), 2);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().zeroCounters(batchId);
+      const version = (await batchOf(world(), batchId)).version;
 
-      const repairs = await world.maintenance.repairCounters(1000);
-      const again = await world.maintenance.repairCounters(1000);
+      const repairs = await world().maintenance.repairCounters(1000);
+      const again = await world().maintenance.repairCounters(1000);
 
       expect(repairs.find((repair) => repair.batchId === batchId)).toEqual({
         batchId,
@@ -45,25 +41,25 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
         after: { total: 2, processed: 1, successful: 1, failed: 0, cancelled: 0 },
       });
       expect(again.map((repair) => repair.batchId)).not.toContain(batchId);
-      expect(await batchOf(world, batchId)).toMatchObject({ processed: 1, successful: 1, version: version + 1 });
+      expect(await batchOf(world(), batchId)).toMatchObject({ processed: 1, successful: 1, version: version + 1 });
     });
 
     it("claims the unfinished uploads of processing batches, never terminal ones", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 2);
+      const { batchId, uploadIds } = await processingBatch(world(), 2);
       const [done, lost] = uploadIds as [string, string];
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(done)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)]);
 
-      const refs = await world.maintenance.claimLostUploads(inAnHour(), 1000);
+      const refs = await world().maintenance.claimLostUploads(inAnHour(), 1000);
 
       const mine = refs.filter((ref) => ref.batchId === batchId);
       expect(mine).toEqual([{ batchId, uploadId: lost }]);
     });
 
     it("reports a processing batch without progress since the cutoff as stalled", async () => {
-      const { batchId } = await processingBatch(world, 3);
+      const { batchId } = await processingBatch(world(), 3);
 
-      const recent = await world.maintenance.stalled(anHourAgo(), 1000);
-      const stalled = await world.maintenance.stalled(inAnHour(), 1000);
+      const recent = await world().maintenance.stalled(anHourAgo(), 1000);
+      const stalled = await world().maintenance.stalled(inAnHour(), 1000);
 
       expect(recent.map((batch) => batch.batchId)).not.toContain(batchId);
       const report = stalled.find((batch) => batch.batchId === batchId);

@@ -1,46 +1,42 @@
 import { randomUUID } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
-import { batchOf, completedOutcome, failedOutcome, processingBatch, type ContractWorld, type MakeWorld } from "./ContractWorld.js";
+import { expect, it } from "vitest";
+import { batchOf, completedOutcome, failedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
 
 export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
-  describe("BatchRepository contract", () => {
-    let world: ContractWorld;
-    beforeEach(async () => {
-      world = await makeWorld();
-    });
+  describeContract("BatchRepository", makeWorld, (world) => {
 
     it("answers not-found for an unknown batch", async () => {
-      expect(await world.batches.startFanOut(randomUUID())).toEqual({ kind: "not-found" });
-      expect(await world.batches.statusOf(randomUUID())).toBeUndefined();
+      expect(await world().batches.startFanOut(randomUUID())).toEqual({ kind: "not-found" });
+      expect(await world().batches.statusOf(randomUUID())).toBeUndefined();
     });
 
     it("claims a pending batch once, correcting its declared total; a repeat resumes", async () => {
-      const { batchId } = await world.seedBatch({ userId: "u", uploads: 3, declaredTotal: 5 });
+      const { batchId } = await world().seedBatch({ userId: "u", uploads: 3, declaredTotal: 5 });
 
-      const first = await world.batches.startFanOut(batchId);
-      const second = await world.batches.startFanOut(batchId);
+      const first = await world().batches.startFanOut(batchId);
+      const second = await world().batches.startFanOut(batchId);
 
       expect(first).toEqual({ kind: "started", declaredTotal: 5, actualTotal: 3 });
       expect(second).toEqual({ kind: "resumed" });
-      expect(await batchOf(world, batchId)).toMatchObject({ status: "processing", total: 3 });
+      expect(await batchOf(world(), batchId)).toMatchObject({ status: "processing", total: 3 });
     });
 
     it("does not restart a finished batch", async () => {
-      const { batchId } = await world.seedBatch({ userId: "u", uploads: 1 });
-      await world.controls.cancel(batchId);
+      const { batchId } = await world().seedBatch({ userId: "u", uploads: 1 });
+      await world().controls.cancel(batchId);
 
-      expect(await world.batches.startFanOut(batchId)).toEqual({ kind: "finished", status: "cancelled" });
+      expect(await world().batches.startFanOut(batchId)).toEqual({ kind: "finished", status: "cancelled" });
     });
 
     it("pages the unfinished uploads in key order, leaving out terminal ones", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 5);
+      const { batchId, uploadIds } = await processingBatch(world(), 5);
       const [, done, ...rest] = uploadIds as [string, string, ...string[]];
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(done)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)]);
 
       const pages: string[][] = [];
       let after: string | null = null;
       for (;;) {
-        const page: string[] = await world.batches.unfinishedUploadIds(batchId, after, 2);
+        const page: string[] = await world().batches.unfinishedUploadIds(batchId, after, 2);
         pages.push(page);
         if (page.length < 2) break;
         after = page.at(-1) ?? null;
@@ -51,12 +47,12 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
     });
 
     it("bumps the version on every advance and finalizes a complete batch exactly once", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 2);
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? ""), failedOutcome(uploadIds[1] ?? "")]);
-      const before = (await batchOf(world, batchId)).version;
+      const { batchId, uploadIds } = await processingBatch(world(), 2);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? ""), failedOutcome(uploadIds[1] ?? "")]);
+      const before = (await batchOf(world(), batchId)).version;
 
-      const [first] = await world.batches.advanceProgress([batchId, randomUUID()]);
-      const [second] = await world.batches.advanceProgress([batchId]);
+      const [first] = await world().batches.advanceProgress([batchId, randomUUID()]);
+      const [second] = await world().batches.advanceProgress([batchId]);
 
       expect(first).toMatchObject({ finalizedNow: true, snapshot: { status: "completed", processedUploads: 2, successfulUploads: 1, failedUploads: 1, version: before + 1 } });
       expect(first?.finalization?.startedAt).toBeInstanceOf(Date);
@@ -65,38 +61,38 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
     });
 
     it("leaves an unknown id out of an advance", async () => {
-      expect(await world.batches.advanceProgress([randomUUID()])).toEqual([]);
+      expect(await world().batches.advanceProgress([randomUUID()])).toEqual([]);
     });
 
     it("does not finalize a batch with uploads still to count", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 2);
-      await world.uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      const { batchId, uploadIds } = await processingBatch(world(), 2);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
 
-      const [advance] = await world.batches.advanceProgress([batchId]);
+      const [advance] = await world().batches.advanceProgress([batchId]);
 
       expect(advance).toMatchObject({ finalizedNow: false, snapshot: { status: "processing", processedUploads: 1 } });
     });
 
     it("fails a batch past its failure tolerance, cancelling and counting its remaining uploads", async () => {
-      const { batchId, uploadIds } = await processingBatch(world, 4, { maxFailurePercent: 10 });
-      await world.uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[0] ?? "")]);
+      const { batchId, uploadIds } = await processingBatch(world(), 4, { maxFailurePercent: 10 });
+      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[0] ?? "")]);
 
-      const [advance] = await world.batches.advanceProgress([batchId]);
+      const [advance] = await world().batches.advanceProgress([batchId]);
 
       expect(advance).toMatchObject({ finalizedNow: true, snapshot: { status: "failed", processedUploads: 4, failedUploads: 1, cancelledUploads: 3 } });
-      expect(await world.reader.uploadStatusCounts(batchId)).toEqual({ failed: 1, cancelled: 3 });
+      expect(await world().reader.uploadStatusCounts(batchId)).toEqual({ failed: 1, cancelled: 3 });
     });
 
     it("lists pending and processing batches in key order, not finished ones", async () => {
-      const pending = await world.seedBatch({ userId: "u", uploads: 1 });
-      const processing = await processingBatch(world, 1);
-      const cancelled = await world.seedBatch({ userId: "u", uploads: 1 });
-      await world.controls.cancel(cancelled.batchId);
+      const pending = await world().seedBatch({ userId: "u", uploads: 1 });
+      const processing = await processingBatch(world(), 1);
+      const cancelled = await world().seedBatch({ userId: "u", uploads: 1 });
+      await world().controls.cancel(cancelled.batchId);
 
       const ids: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const page: string[] = await world.batches.unfinishedBatchIds(after, 2);
+        const page: string[] = await world().batches.unfinishedBatchIds(after, 2);
         ids.push(...page);
         if (page.length < 2) break;
         after = page.at(-1) ?? null;

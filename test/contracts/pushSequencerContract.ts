@@ -1,27 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { ContractWorld, MakeWorld } from "./ContractWorld.js";
+import { expect, it } from "vitest";
+import { describeContract, type MakeWorld } from "./ContractWorld.js";
 
 export function describePushSequencerContract(makeWorld: MakeWorld): void {
-  describe("PushSequencer contract", () => {
-    let world: ContractWorld;
-    beforeEach(async () => {
-      world = await makeWorld();
-    });
-
+  describeContract("PushSequencer", makeWorld, (world) => {
     /** Runs two holders at once and says in what order their steps ran. */
     async function race(firstKeys: string[], secondKeys: string[]): Promise<string[]> {
       const steps: string[] = [];
       let entered!: () => void;
       const firstEntered = new Promise<void>((resolve) => (entered = resolve));
-      const first = world.sequencer.inOrder(firstKeys, async () => {
+      const first = world().sequencer.inOrder(firstKeys, async () => {
         steps.push("first in");
         entered();
         await new Promise((resolve) => setTimeout(resolve, 150));
         steps.push("first out");
       });
       await firstEntered;
-      const second = world.sequencer.inOrder(secondKeys, async () => void steps.push("second in"));
+      const second = world().sequencer.inOrder(secondKeys, async () => void steps.push("second in"));
       await Promise.all([first, second]);
       return steps;
     }
@@ -39,9 +34,9 @@ export function describePushSequencerContract(makeWorld: MakeWorld): void {
     it("returns the work's result and frees the batch when the work throws", async () => {
       const batchId = randomUUID();
 
-      await expect(world.sequencer.inOrder([batchId], async () => Promise.reject(new Error("push failed")))).rejects.toThrow("push failed");
+      await expect(world().sequencer.inOrder([batchId], async () => Promise.reject(new Error("push failed")))).rejects.toThrow("push failed");
 
-      expect(await world.sequencer.inOrder([batchId], async () => 42)).toBe(42);
+      expect(await world().sequencer.inOrder([batchId], async () => 42)).toBe(42);
     });
   });
 }
