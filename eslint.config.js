@@ -2,11 +2,11 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 // Packages meet at their public entry points (package.json "exports"): no deep import of another
-// package, no relative path into another package's source. The adapters' per-technology entry points
-// and the testkit's fakes-only one are the declared subpaths.
+// package, no relative path into another package's source. The adapters' per-technology entry points,
+// the testkit's fakes-only one and the wiring's stack-file reader (it reads files) are the declared subpaths.
 const packageBoundaries = [
   {
-    regex: "^@pipeline/(?!adapters/(ai|apigateway|auth|postgres|powertools|s3|sqs)$|testkit/fakes$)[^/]+/",
+    regex: "^@pipeline/(?!adapters/(ai|apigateway|auth|postgres|powertools|s3|sqs)$|testkit/fakes$|wiring/stackFile$)[^/]+/",
     message: "import another package through an entry point its package.json exports.",
   },
   { regex: "^(\\.\\./)+(packages/)?[^./][^/]*/src/", message: "a relative import stays inside its package: import the other package by name." },

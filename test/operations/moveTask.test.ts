@@ -30,7 +30,21 @@ describe("batchctl dlq redrive --move-task", () => {
     // The CLI reaches no database for these commands: the URL is never connected to.
     await writeFile(
       join(dir, "stack.json"),
-      JSON.stringify({ databaseUrl: "postgres://unused@127.0.0.1:1/none", pgProxy: "127.0.0.1:1", sqsEndpoint: endpoint, managementEndpoint: "http://127.0.0.1:1", region: "us-east-1", queues }),
+      JSON.stringify({
+        // Only the queues are real here (local-aws-sqs); nothing else is reached by the dlq commands.
+        httpUrl: "http://127.0.0.1:1",
+        wsUrl: "ws://127.0.0.1:1",
+        managementEndpoint: "http://127.0.0.1:1",
+        sqsEndpoint: endpoint,
+        s3Endpoint: endpoint,
+        bucket: "unused",
+        region: "us-east-1",
+        databaseUrl: "postgres://unused@127.0.0.1:1/none",
+        pooledDatabaseUrl: "postgres://unused@127.0.0.1:1/none",
+        pgProxy: "127.0.0.1:1",
+        queues,
+        authSecret: "unused",
+      }),
     );
   });
   afterAll(async () => {

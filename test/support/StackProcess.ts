@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { readStackFile, type StackEndpoints } from "@pipeline/local";
+import { readStackFile, type StackFile } from "@pipeline/local";
 import { waitFor } from "./waitFor.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -49,7 +49,7 @@ export class StackProcess {
   }
 
   /** Waits for the banner, then reads the stack file this run wrote. */
-  async ready(timeoutMillis = 90_000): Promise<StackEndpoints> {
+  async ready(timeoutMillis = 90_000): Promise<StackFile> {
     await waitFor(() => {
       if (this.child.exitCode !== null) throw new Error(`the stack exited with ${this.child.exitCode}:\n${this.output}`);
       return this.output.includes("media batch pipeline is running");

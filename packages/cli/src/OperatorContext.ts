@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -7,6 +7,7 @@ import type { Logger } from "@pipeline/core";
 import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
 import { ConfigurationError, readOperatorConfig } from "@pipeline/functions";
 import { allQueueAddressesIn, type QueueAddress, type QueueName } from "@pipeline/wiring";
+import { readStackFile, StackFileError, type StackFile } from "@pipeline/wiring/stackFile";
 import { CliError } from "./CliError.js";
 
 /** Everything a command reaches: the database, the queues with their DLQs, the management API. */
@@ -21,14 +22,6 @@ export interface OperatorContext {
   close(): Promise<void>;
 }
 
-interface StackFile {
-  databaseUrl: string;
-  pgProxy: string;
-  sqsEndpoint: string;
-  managementEndpoint: string;
-  region: string;
-  queues: Record<QueueName, QueueAddress>;
-}
 
 /**
  * Resolves the target: the local stack's `.local/stack.json` (or `--stack FILE`), else a deployed
@@ -39,7 +32,7 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
   const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   if (options.stack !== undefined || existsSync(stackPath)) {
     if (!existsSync(stackPath)) throw new CliError(`no stack found at ${stackPath}: start the local stack with \`npm start\`, or point --stack at its stack.json`);
-    const stack = JSON.parse(readFileSync(stackPath, "utf8")) as StackFile;
+    const stack = readStackFileOrExplain(stackPath);
     const credentials = { accessKeyId: "local", secretAccessKey: "local" };
     const database = createPool({ connectionString: stack.databaseUrl, localWebSocketProxy: stack.pgProxy, max: 4 });
     const sqs = new SQSClient({ region: stack.region, endpoint: stack.sqsEndpoint, credentials });
@@ -98,4 +91,13 @@ function context(
       apiGateway.destroy();
     },
   };
+}
+
+function readStackFileOrExplain(path: string): StackFile {
+  try {
+    return readStackFile(path);
+  } catch (error) {
+    if (error instanceof StackFileError) throw new CliError(error.message, { cause: error });
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ export { createFinalizerHandler } from "./queues/finalizer.js";
 export { createConnectHandler } from "./ws/connect.js";
 export { createDisconnectHandler } from "./ws/disconnect.js";
 export { createMessageHandler } from "./ws/message.js";
-export { createReconcileHandler, type ReconcileSummary } from "./scheduled/reconcile.js";
+export { createReconcilerHandler, type ReconcileSummary } from "./scheduled/reconciler.js";
 export type { BuildOptions, Infrastructure } from "./composition/infrastructure.js";
 export { buildFanoutDeps, fanoutDepsFromEnv, type FanoutDeps } from "./composition/fanout.js";
 export { buildWorkerDeps, type WorkerDeps } from "./composition/worker.js";

@@ -67,7 +67,7 @@ export const wiring: Wiring = {
     limits: webSocketLimits,
   },
   reconciler: {
-    handler: "packages/functions/src/scheduled/reconcile.handler",
+    handler: "packages/functions/src/scheduled/reconciler.handler",
     intervalMinutes: 5,
     timeoutSeconds: 120,
     memoryMb: 512,

@@ -1,4 +1,4 @@
-import { buildReconcilerDeps, createReconcileHandler } from "@pipeline/functions";
+import { buildReconcilerDeps, createReconcilerHandler } from "@pipeline/functions";
 import { wiring } from "@pipeline/wiring";
 import type { Command } from "commander";
 import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
@@ -25,7 +25,7 @@ export function registerReconcileCommand(program: Command, environment: CommandE
             logger: { debug: () => {}, info: record("info"), warn: record("warn"), error: record("ERROR") },
           },
         );
-        const summary = await createReconcileHandler(deps)({});
+        const summary = await createReconcilerHandler(deps)({});
         if (options.json) return environment.print(JSON.stringify({ summary, log: lines }, null, 2));
         environment.print([...lines.filter((line) => !line.startsWith("info  reconcile finished")), `reconcile finished: ${JSON.stringify(summary)}`].join("\n"));
       });

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { SingleBar, Presets } from "cli-progress";
 import { PipelineClient, type PushMessage } from "../client/PipelineClient.js";
-import { readStackFile, StackNotFoundError } from "../stack/readStackFile.js";
+import { StackFileError, StackNotFoundError } from "@pipeline/wiring/stackFile";
+import { readStackFile } from "../stack/readStackFile.js";
 import { generateImages } from "./generateImages.js";
 
 const { values } = parseArgs({
@@ -20,7 +21,7 @@ if (!Number.isInteger(count) || count < 1 || count > 1000 || !Number.isInteger(b
 }
 
 try {
-  const stack = await readStackFile();
+  const stack = readStackFile();
   const client = await PipelineClient.forDemoUser(stack.httpUrl, stack.wsUrl, values.user);
   console.log(`node ${process.version}: generating ${count} images${broken ? ` and ${broken} broken files` : ""}…`);
   const files = await generateImages(count, broken);
@@ -61,7 +62,7 @@ batch ${batch.batchId} ${final.status}
 `);
   process.exit(0);
 } catch (error) {
-  if (error instanceof StackNotFoundError) console.error(error.message);
+  if (error instanceof StackNotFoundError || error instanceof StackFileError) console.error(error.message);
   else console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

@@ -23,7 +23,7 @@ import { startQueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
 import { createUploadService } from "../uploadService/createUploadService.js";
 import { assertPortFree } from "./ports.js";
-import type { StackEndpoints } from "./StackEndpoints.js";
+import type { StackFile } from "@pipeline/wiring/stackFile";
 
 export interface LocalStackPorts {
   http: number;
@@ -64,7 +64,7 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  endpoints: StackEndpoints;
+  endpoints: StackFile;
   pipeline: Pipeline;
   queues: StackQueues;
   /** Stops everything, Postgres last and cleanly; in-flight invocations get `graceMillis`. */
@@ -179,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const httpPort = (http.address() as AddressInfo).port;
-    const endpoints: StackEndpoints = {
+    const endpoints: StackFile = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       wsUrl: gateway.url,
       managementEndpoint: gateway.managementEndpoint,
@@ -190,7 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       databaseUrl,
       pooledDatabaseUrl: pooled.url,
       pgProxy: proxy.address,
-      queues: Object.fromEntries(Object.entries(queues).map(([name, queue]) => [name, { url: queue.url, dlqUrl: queue.dlqUrl }])),
+      queues,
       authSecret,
     };
     await writeFile(join(options.dir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });

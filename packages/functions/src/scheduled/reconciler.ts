@@ -24,7 +24,7 @@ export function summarize(report: ReconcileReport): ReconcileSummary {
 }
 
 /** The scheduled reconciler: repairs what crashes and lost messages left, and reports stalls. */
-export function createReconcileHandler(deps: ReconcilerDeps) {
+export function createReconcilerHandler(deps: ReconcilerDeps) {
   return async (_event: ScheduledEvent | Record<string, never>, context?: Context): Promise<ReconcileSummary> => {
     if (context) deps.logger.addContext?.(context);
     const report = await reconcile(deps, {
@@ -42,5 +42,5 @@ export function createReconcileHandler(deps: ReconcilerDeps) {
   };
 }
 
-const lazyHandler = lazy(() => createReconcileHandler(reconcilerDepsFromEnv()));
+const lazyHandler = lazy(() => createReconcilerHandler(reconcilerDepsFromEnv()));
 export const handler = (event: ScheduledEvent, context: Context) => lazyHandler()(event, context);
