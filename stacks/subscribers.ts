@@ -31,9 +31,9 @@ export function subscribers(resources: DeployedResources) {
       // would retry a file that will never appear instead of failing it at once.
       { actions: ["s3:ListBucket"], resources: [storage.media.arn] },
     ],
-    // sharp loads a native binary: SST installs it for the Lambda's platform instead of bundling
-    // it, at the version packages/media depends on.
-    nodejs: { install: { sharp: mediaPackage.dependencies.sharp } },
+    // What the wiring installs instead of bundling (sharp's native binary), for the Lambda's
+    // platform, at the version packages/media depends on.
+    nodejs: { install: Object.fromEntries((wiring.functions.worker.install ?? []).map((name) => [name, mediaPackage.dependencies[name as keyof typeof mediaPackage.dependencies]])) },
   });
 
   subscribe(resources, "finalizer", {

@@ -1,4 +1,4 @@
-import { wiring, type WebSocketRoute } from "@pipeline/wiring";
+import { webSocketFunctions, wiring, type WebSocketRoute } from "@pipeline/wiring";
 import { lambdaSettings } from "./lambda";
 import { environment, type DeployedResources } from "./environment";
 
@@ -10,33 +10,21 @@ export function webSocketApi() {
 /** Routes that only record or forget a connection never call the management API. */
 const SILENT_ROUTES: ReadonlySet<WebSocketRoute> = new Set(["$connect", "$disconnect"]);
 
-/**
- * The routes of the wiring. Routes that share a handler share one function, so `$default` and
- * `subscribe` warm the same containers.
- */
+/** The routes of the wiring, one function per handler (the wiring groups them). */
 export function webSocketRoutes(resources: DeployedResources) {
   const { webSocket } = resources;
-  const routesByHandler = new Map<string, WebSocketRoute[]>();
-  for (const [route, handler] of Object.entries(wiring.webSocket.routes) as Array<[WebSocketRoute, string]>) {
-    routesByHandler.set(handler, [...(routesByHandler.get(handler) ?? []), route]);
-  }
-
-  for (const [handler, routes] of routesByHandler) {
+  for (const fn of webSocketFunctions(wiring)) {
+    if (fn.trigger.kind !== "webSocket") continue;
+    const { routes } = fn.trigger;
     const replies = routes.some((route) => !SILENT_ROUTES.has(route));
-    const fn = new sst.aws.Function(`WebSocket${handlerName(handler)}`, {
-      handler,
+    const deployed = new sst.aws.Function(fn.name, {
+      handler: fn.handler,
       description: `WebSocket ${routes.join(", ")}`,
       ...lambdaSettings(wiring.webSocket),
       environment: environment("webSocket", resources),
       // Replies go back through PostToConnection: execute-api:ManageConnections.
       link: replies ? [webSocket] : [],
     });
-    for (const route of routes) webSocket.route(route, fn.arn);
+    for (const route of routes) webSocket.route(route, deployed.arn);
   }
-}
-
-/** `packages/functions/src/ws/connect.handler` -> `Connect`. */
-function handlerName(handler: string): string {
-  const file = handler.split("/").pop()?.split(".")[0] ?? handler;
-  return file.charAt(0).toUpperCase() + file.slice(1);
 }

@@ -3,12 +3,13 @@ import { GetQueueAttributesCommand, SendMessageCommand, type Message } from "@aw
 import { createPool } from "@pipeline/adapters/postgres";
 import { buildWorkerDeps, createWorkerHandler, readWorkerConfig } from "@pipeline/functions";
 import { freePort } from "@pipeline/local";
-import { batchState, createLambdaContext, seedBatch, SimulatedUploadProcessor, toSqsEvent } from "@pipeline/testkit";
+import { batchState, createLambdaContext, seedBatch, toSqsEvent } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingLogger } from "./support/RecordingLogger.js";
 import { chunk, invoke } from "./support/invoke.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 import { waitFor } from "./support/waitFor.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 describe("an unreachable database does not use up a message's attempts", () => {
   let pipeline: TestPipeline;

@@ -63,6 +63,7 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
       pooledDatabaseUrl: database.pooledUrl(),
       wiring: onePerInvocation,
       processor,
+      runtime: "in-process",
       // Read per request: `stack` is assigned once the gateway (and so its URL) exists.
       staticHandler: serveDashboard({ distDir, wsUrl: () => stack?.endpoints.wsUrl }),
     });

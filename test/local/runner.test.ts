@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { createQueues, localSqsClient, QueueFunctionRunner, type InvocationReport, type SqsHandler, type StackQueues } from "@pipeline/local";
+import { createQueues, InProcessInvoker, localSqsClient, QueueFunctionRunner, type InvocationReport, type SqsHandler, type StackQueues } from "@pipeline/local";
 import { wiring, type Wiring } from "@pipeline/wiring";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
@@ -63,8 +63,8 @@ describe("the local Lambda runner honours the event source mapping's semantics",
       sqs,
       queueUrl: queue.url,
       queueArn: queue.arn,
-      handler,
-      settings: { ...wiring.functions.worker, maxConcurrency: 2, timeoutSeconds: 5, ...settings },
+      invoker: new InProcessInvoker("test-function", handler, { timeoutSeconds: settings.timeoutSeconds ?? 5, memoryMb: 128, region: "us-east-1" }),
+      settings: { ...wiring.functions.worker, maxConcurrency: 2, ...settings },
       idleWaitSeconds: 0,
       onInvocation: (report) => reports.push(report),
     });

@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { run } from "@pipeline/cli";
 import type { UploadProcessor } from "@pipeline/core";
 import type { LocalStack } from "@pipeline/local";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+
 import { startTestStack } from "../support/startTestStack.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 export interface OperatorStack {
   stack: LocalStack;
@@ -14,7 +15,7 @@ export interface OperatorStack {
 
 /** A local stack of the test's own, and the operator CLI pointed at its stack.json. */
 export async function startOperatorStack(options: { processor?: UploadProcessor } = {}): Promise<OperatorStack> {
-  const { stack, dir, close } = await startTestStack({ processor: options.processor ?? new SimulatedUploadProcessor() });
+  const { stack, dir, close } = await startTestStack({ processor: options.processor ?? new SimulatedUploadProcessor(), runtime: "in-process" });
   return {
     stack,
     close,

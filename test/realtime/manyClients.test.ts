@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 const USERS = 5;
 const CLIENTS_PER_USER = 10;
@@ -16,7 +16,7 @@ describe("50 concurrent WebSocket clients of 5 users following 10 batches", () =
 
   beforeAll(async () => {
     // The simulated processor: this test is about pushes, not media.
-    testStack = await startTestStack({ processor: new SimulatedUploadProcessor() });
+    testStack = await startTestStack({ processor: new SimulatedUploadProcessor(), runtime: "in-process" });
     stack = testStack.stack;
   });
   afterAll(() => testStack?.close());

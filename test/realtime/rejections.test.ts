@@ -15,7 +15,7 @@ describe("the WebSocket API refuses what it must", () => {
   const logger = new RecordingLogger();
 
   beforeAll(async () => {
-    testStack = await startTestStack({ logger });
+    testStack = await startTestStack({ logger, runtime: "in-process" });
     stack = testStack.stack;
     client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "alice");
   });

@@ -19,7 +19,7 @@ describe("per-file stages reach the owner's clients as upload.progress", () => {
   let testStack: TestStack;
 
   beforeAll(async () => {
-    testStack = await startTestStack({ processor: new SlowStagedProcessor() });
+    testStack = await startTestStack({ processor: new SlowStagedProcessor(), runtime: "in-process" });
   });
   afterAll(() => testStack?.close());
 

@@ -1,9 +1,10 @@
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { DatabaseAdmin } from "./support/DatabaseAdmin.js";
 import { TallyLogger } from "./support/TallyLogger.js";
 import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 /** A smaller run of `npm run soak -- --load` (10 x 1,000 uploads): same shape, a fifth of the uploads. */
 const SIZES: LoadSizes = { batches: 10, uploadsPerBatch: 200, clientsPerUser: 10, timeoutMillis: 120_000 };

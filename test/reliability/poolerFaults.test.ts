@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { startLocalStack, startPgBouncer, type LocalStack, type RunningPgBouncer } from "@pipeline/local";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SimulatedUploadProcessor, batchState } from "@pipeline/testkit";
+import { batchState } from "@pipeline/testkit";
 import { ANY_PORTS } from "../support/startTestStack.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 import { waitFor } from "../support/waitFor.js";
 import { RecordingClient } from "./support/RecordingClient.js";
 import { TallyLogger } from "./support/TallyLogger.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 const UPLOADS = 300;
 /** Long enough that the fault meets the batch mid-way. */
@@ -43,6 +44,7 @@ describe("faults between the functions and Postgres, under PgBouncer in transact
       pooledDatabaseUrl: pooler.pooledUrl(database.url),
       processor: new SimulatedUploadProcessor({ latencyMillis: PROCESSING_MILLIS }),
       logger,
+      runtime: "in-process",
     });
     direct = new pg.Client({ connectionString: database.url });
     await direct.connect();

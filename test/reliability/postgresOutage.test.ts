@@ -1,3 +1,4 @@
+import { inProcessPipeline } from "../support/startTestStack.js";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
@@ -5,11 +6,12 @@ import { freePort, scratchDir, startEmbeddedPostgres, startLocalStack, type Embe
 import { wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { SimulatedUploadProcessor, batchState, type BatchState } from "@pipeline/testkit";
+import { batchState, type BatchState } from "@pipeline/testkit";
 import { ANY_PORTS } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 import { RecordingClient } from "./support/RecordingClient.js";
 import { TallyLogger } from "./support/TallyLogger.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 const UPLOADS = 1000;
 /** The simulated processing step's latency: the batch takes seconds, so the outage meets it mid-way. */
@@ -41,7 +43,7 @@ describe("Postgres down for 30 seconds in the middle of a batch", () => {
     postgres = await startEmbeddedPostgres(postgresOptions);
     await createDatabase(postgres.url(), "pipeline");
     const logger = new TallyLogger();
-    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), requirePooler: true, processor: new SimulatedUploadProcessor({ latencyMillis: PROCESSING_MILLIS }), logger });
+    stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: postgres.url("pipeline"), requirePooler: true, processor: new SimulatedUploadProcessor({ latencyMillis: PROCESSING_MILLIS }), logger, runtime: "in-process" });
     const running = stack;
     const deliveries = await watchWorker(running);
     const client = await RecordingClient.connect(running.endpoints.httpUrl, running.endpoints.wsUrl, "outage-user");
@@ -105,9 +107,10 @@ async function watchWorker(stack: LocalStack) {
   let counting = false;
   const window = { invocations: 0, records: 0 };
   const watch = { maxReceiveCount: 0 };
-  const worker: SqsHandler = stack.pipeline.handlers.worker;
+  const { handlers } = inProcessPipeline(stack);
+  const worker: SqsHandler = handlers.worker;
   await stack.pipeline.stopRunners();
-  stack.pipeline.handlers.worker = (event, context) => {
+  handlers.worker = (event, context) => {
     for (const record of event.Records) watch.maxReceiveCount = Math.max(watch.maxReceiveCount, Number(record.attributes.ApproximateReceiveCount));
     if (counting) {
       window.invocations++;

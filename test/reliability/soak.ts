@@ -7,7 +7,7 @@ import { rm } from "node:fs/promises";
 import { availableParallelism, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { freePort, scratchDir, startLocalStack, type LocalStack } from "@pipeline/local";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+
 import { DatabaseAdmin } from "./support/DatabaseAdmin.js";
 import { FUNCTION_NAMES, KILL_KINDS } from "./support/FaultInjector.js";
 import { TallyLogger } from "./support/TallyLogger.js";
@@ -16,6 +16,7 @@ import { startChaosStack, type StackStarter } from "./support/chaosStack.js";
 import { formatChaosReport } from "./support/formatReport.js";
 import { runChaosRound, type ChaosReport } from "./support/runChaosRound.js";
 import { formatLoadReport, runLoad, type LoadSizes } from "./support/runLoad.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 // A soak round may settle more slowly than the test's: the machine is busy for minutes.
 const SOAK_SIZES = { ...CHAOS_SIZES, settleTimeoutMillis: 300_000 };
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
 /** The local stack on free ports with embedded Postgres in `dir`, as `npm start` runs it. */
 async function startEmbeddedStack(dir: string, options: Parameters<StackStarter>[0]): Promise<LocalStack> {
   const ports = { http: 0, gateway: 0, sqs: 0, pgProxy: 0, postgres: await freePort() };
-  return startLocalStack({ dir, ports, processor: new SimulatedUploadProcessor(), ...options });
+  return startLocalStack({ dir, ports, processor: new SimulatedUploadProcessor(), runtime: "in-process", ...options });
 }
 
 async function soak(dir: string, minutes: number, seed: number, keepGoing: boolean): Promise<number> {

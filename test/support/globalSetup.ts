@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrate } from "@pipeline/db";
-import { freePort, PgBouncerNotInstalledError, startEmbeddedPostgres, startPgBouncer, type RunningPgBouncer } from "@pipeline/local";
+import { buildFunctions, freePort, PgBouncerNotInstalledError, REPOSITORY_ROOT, startEmbeddedPostgres, startPgBouncer, type BuiltFunctions, type RunningPgBouncer } from "@pipeline/local";
+import { wiring } from "@pipeline/wiring";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 
@@ -12,6 +13,8 @@ declare module "vitest" {
     templateDatabase: string;
     /** The run's pgbouncer (transaction mode), or why there is none: a test that needs it fails with that. */
     pooler: { port: number } | { missing: string };
+    /** The deployed functions' bundles, built once for the run (a local stack's containers run them). */
+    builtFunctions: BuiltFunctions;
   }
 }
 
@@ -46,6 +49,8 @@ export default async function setup(project: TestProject) {
     console.error(error.message);
     project.provide("pooler", { missing: error.message });
   }
+  // Kept between runs: rebuilt only when a file the bundles are made of changed.
+  project.provide("builtFunctions", await buildFunctions(wiring, join(REPOSITORY_ROOT, "node_modules", ".cache", "pipeline-functions")));
   project.provide("postgresAdminUrl", postgres.url());
   project.provide("templateDatabase", TEMPLATE_DATABASE);
   return async () => {

@@ -1,13 +1,14 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
-import { createPipeline, createQueues, localSqsClient, startManagementServer, startWebSocketProxy, type Pipeline, type StackQueues } from "@pipeline/local";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+import { createPipeline, createQueues, localSqsClient, startManagementServer, startWebSocketProxy, type InProcessPipeline, type StackQueues } from "@pipeline/local";
+
 import { wiring as deployedWiring, type QueueName, type Wiring } from "@pipeline/wiring";
 import { startFauxqs } from "fauxqs";
 import { RecordingConnections } from "./RecordingConnections.js";
 import { RecordingLogger } from "./RecordingLogger.js";
 import { RecordingMetrics } from "./RecordingMetrics.js";
 import { createTestDatabase } from "./testDatabase.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 export const TEST_AUTH_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
@@ -17,7 +18,7 @@ export interface TestPipelineOptions {
   processor?: UploadProcessor;
 }
 
-export interface TestPipeline extends Pipeline {
+export interface TestPipeline extends InProcessPipeline {
   queues: StackQueues;
   wiring: Wiring;
   logger: RecordingLogger;

@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
-import { scratchDir, startLocalStack, type LocalStack, type LocalStackOptions } from "@pipeline/local";
+import { inject } from "vitest";
+import { scratchDir, startLocalStack, type ContainerLogLine, type InProcessPipeline, type LocalStack, type LocalStackOptions } from "@pipeline/local";
 import { createTestDatabase } from "./testDatabase.js";
 
 export interface TestStack {
@@ -15,7 +16,7 @@ export const ANY_PORTS = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0,
 export async function startTestStack(options: Omit<LocalStackOptions, "dir" | "ports" | "databaseUrl"> = {}): Promise<TestStack> {
   const dir = await scratchDir("pipeline-stack-");
   const database = await createTestDatabase();
-  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, pooledDatabaseUrl: database.pooledUrl(), ...options });
+  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, pooledDatabaseUrl: database.pooledUrl(), built: inject("builtFunctions"), containerLog: printWarnings, ...options });
   return {
     stack,
     dir,
@@ -25,4 +26,16 @@ export async function startTestStack(options: Omit<LocalStackOptions, "dir" | "p
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The handlers of a stack started with `runtime: "in-process"`, for tests that wrap them. */
+export function inProcessPipeline(stack: LocalStack): InProcessPipeline {
+  if (!stack.inProcess) throw new Error('the stack runs its functions in containers: start it with runtime: "in-process" to reach its handlers');
+  return stack.inProcess;
+}
+
+/** Keeps a test's output readable: the containers' warnings and errors, and the runtime's own lines (cold starts, exits). */
+export function printWarnings({ containerId, stream, line }: ContainerLogLine): void {
+  if (stream === "stdout" && !/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) return;
+  process.stderr.write(`[${containerId}] ${line}\n`);
 }

@@ -2,7 +2,16 @@ export { PipelineClient, type FileToSubmit, type PushMessage } from "./client/Pi
 export { generateImages, type GeneratedFile } from "./demo/generateImages.js";
 export type { ConnectionRegistry } from "./gateway/ConnectionRegistry.js";
 export { startManagementServer } from "./gateway/startManagementServer.js";
-export { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type Pipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
+export { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type InProcessPipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
+export { createContainerPipeline, type ContainerPipeline, type ContainerPipelineOptions } from "./pipeline/createContainerPipeline.js";
+export type { Pipeline } from "./pipeline/Pipeline.js";
+export { buildFunctions, REPOSITORY_ROOT, type BuiltFunction, type BuiltFunctions } from "./lambda/buildFunctions.js";
+export { FunctionContainers } from "./lambda/FunctionContainers.js";
+export { ContainerPool, type ColdStart, type ContainerLogLine } from "./lambda/ContainerPool.js";
+export { LAMBDA_RESERVED_VARIABLES } from "./lambda/Container.js";
+export type { LocalFunction } from "./lambda/LocalFunction.js";
+export { describeOutcome, type FunctionInvoker, type InvocationOutcome } from "./lambda/FunctionInvoker.js";
+export { InProcessInvoker } from "./lambda/InProcessInvoker.js";
 export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from "./postgres/startEmbeddedPostgres.js";
 export { PgBouncerNotInstalledError, startPgBouncer, type RunningPgBouncer } from "./postgres/startPgBouncer.js";
 export { startWebSocketProxy, type WebSocketProxy } from "./postgres/startWebSocketProxy.js";

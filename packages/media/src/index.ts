@@ -8,3 +8,4 @@ export { DEFAULT_MAX_UPLOAD_BYTES } from "./constants.js";
 export { collectBytes } from "./collectBytes.js";
 export { limitBytes } from "./limitBytes.js";
 export { summarizeMedia } from "./summarizeMedia.js";
+export { SIMULATED_EMBEDDING_DIMENSIONS, SimulatedUploadProcessor, type SimulatedProcessorOptions } from "./SimulatedUploadProcessor.js";

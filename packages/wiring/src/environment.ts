@@ -56,6 +56,13 @@ export const variables = {
   AI_EMBEDDING_MODEL: { from: "secret", secret: "aiEmbeddingModel", type: "string", minLength: 1, default: "mxbai-embed-large", description: "answers with 1024 floats" },
   AI_TIMEOUT_MS: { from: "tuning", type: "integer", min: 1, default: wiring.worker.aiTimeoutMillis, description: "per AI request; retries come on top" },
   MAX_UPLOAD_BYTES: { from: "tuning", type: "integer", min: 1, default: wiring.worker.maxUploadBytes, description: "larger uploads fail permanently" },
+  SIMULATED_PROCESSING_MS: {
+    from: "tuning",
+    type: "integer",
+    min: 0,
+    optional: true,
+    description: "load tests only: the worker skips media and AI and spends this long per upload instead (never set on a stage that serves users)",
+  },
   RECONCILE_LOST_AFTER_SECONDS: { from: "tuning", type: "integer", min: 1, default: wiring.reconciler.lostAfterSeconds, description: "override of wiring.reconciler.lostAfterSeconds" },
   RECONCILE_STALLED_AFTER_SECONDS: { from: "tuning", type: "integer", min: 1, default: wiring.reconciler.stalledAfterSeconds, description: "override of wiring.reconciler.stalledAfterSeconds" },
 } as const satisfies Record<string, Variable>;
@@ -84,6 +91,7 @@ export const environments = {
     "AI_EMBEDDING_MODEL",
     "AI_TIMEOUT_MS",
     "MAX_UPLOAD_BYTES",
+    "SIMULATED_PROCESSING_MS",
   ],
   finalizer: [...postgresAndSqs, "PROGRESS_QUEUE_URL", "PROGRESS_DLQ_URL", "WS_MANAGEMENT_ENDPOINT"],
   webSocket: [...postgres, "AUTH_SECRET", "WS_MANAGEMENT_ENDPOINT"],

@@ -25,3 +25,4 @@ export {
 } from "./environment.js";
 export { deadLetterQueueName } from "./names.js";
 export { runtimeMajor } from "./runtime.js";
+export { deployedFunctions, webSocketFunctions, type DeployedFunction } from "./functions.js";

@@ -31,6 +31,8 @@ export interface QueueFunctionWiring {
   maxConcurrency: number;
   timeoutSeconds: number;
   memoryMb: number;
+  /** Packages the deployment installs next to the bundle instead of bundling them (native binaries). */
+  install?: readonly string[];
 }
 
 export type WebSocketRoute = "$connect" | "$disconnect" | "$default" | "subscribe";

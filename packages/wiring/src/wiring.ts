@@ -24,6 +24,8 @@ const functions = {
     maxConcurrency: 16,
     timeoutSeconds: 90,
     memoryMb: 1024,
+    // sharp loads a native binary for the platform: installed, not bundled.
+    install: ["sharp"],
   },
   finalizer: {
     handler: "packages/functions/src/queues/finalizer.handler",

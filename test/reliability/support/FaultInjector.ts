@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from "@aws-sdk/client-sqs";
-import type { InvocationReport, Pipeline, SqsHandler } from "@pipeline/local";
+import type { InProcessPipeline, InvocationReport, SqsHandler } from "@pipeline/local";
 import type { SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { pickIndexes } from "./random.js";
 
@@ -139,7 +139,7 @@ export class FaultInjector {
   ) {}
 
   /** Stops the pipeline's runners, wraps its handlers and clients, and starts the runners again. */
-  async install(pipeline: Pipeline): Promise<void> {
+  async install(pipeline: InProcessPipeline): Promise<void> {
     await pipeline.stopRunners();
     for (const fn of FUNCTION_NAMES) pipeline.handlers[fn] = this.wrap(fn, pipeline.handlers[fn]);
     this.patchPool(pipeline.sql as unknown as PatchablePool);

@@ -1,3 +1,4 @@
+import { inProcessPipeline } from "../../support/startTestStack.js";
 import { localSqsClient, type LocalStack, type LocalStackOptions } from "@pipeline/local";
 import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
 import { ChaosProcessor } from "./ChaosProcessor.js";
@@ -18,7 +19,7 @@ export interface FaultRates {
 }
 
 /** What starts a local stack: the test's helper (a database of its own) or the soak command's (embedded Postgres). */
-export type StackStarter = (options: Pick<LocalStackOptions, "wiring" | "processor" | "logger">) => Promise<{ stack: LocalStack; dir: string; close(): Promise<void> }>;
+export type StackStarter = (options: Pick<LocalStackOptions, "wiring" | "processor" | "logger" | "runtime">) => Promise<{ stack: LocalStack; dir: string; close(): Promise<void> }>;
 
 export interface ChaosStack extends ChaosEnvironment {
   close(): Promise<void>;
@@ -43,7 +44,7 @@ export function chaosWiring(): Wiring {
 export async function startChaosStack(start: StackStarter, rates: FaultRates): Promise<ChaosStack> {
   const logger = new TallyLogger();
   const processor = new ChaosProcessor(rates.maxLatencyMillis);
-  const { stack, dir, close } = await start({ wiring: chaosWiring(), processor, logger });
+  const { stack, dir, close } = await start({ wiring: chaosWiring(), processor, logger, runtime: "in-process" });
   const sqs = localSqsClient(stack.endpoints.sqsEndpoint);
   const random = seededRandom(rates.seed);
   const injector = new FaultInjector(
@@ -51,7 +52,7 @@ export async function startChaosStack(start: StackStarter, rates: FaultRates): P
     sqs,
     { fanout: stack.queues.batches.url, worker: stack.queues.uploads.url, finalizer: stack.queues.progress.url },
   );
-  await injector.install(stack.pipeline);
+  await injector.install(inProcessPipeline(stack));
   const admin = await DatabaseAdmin.connect(stack.endpoints.databaseUrl);
   await admin.installFinalizationAudit();
   // In a Lambda an uncaught exception ends the runtime, and locally the whole stack: each one is a

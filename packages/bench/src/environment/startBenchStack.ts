@@ -2,11 +2,12 @@ import { rm } from "node:fs/promises";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { HandlerLogger } from "@pipeline/adapters/powertools";
 import { scratchDir, startLocalStack, type InvocationReport, type LocalStack } from "@pipeline/local";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+
 import type { Wiring } from "@pipeline/wiring";
 import { SqsRequestCounter } from "../measure/SqsRequestCounter.js";
 import { PushRecorder } from "./PushRecorder.js";
 import { BENCH_USER } from "./batches.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 export interface BenchStackOptions {
   databaseUrl: string;
@@ -48,6 +49,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     authSecret: options.authSecret,
     wiring: options.wiring,
     processor: new SimulatedUploadProcessor({ latencyMillis: options.latencyMillis }),
+    runtime: "in-process",
     logger: benchLogger(options.warn),
     onInvocation,
   });

@@ -1,11 +1,12 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
 import { LOCAL_CREDENTIALS } from "@pipeline/local";
-import { SimulatedUploadProcessor } from "@pipeline/testkit";
+
 import pg from "pg";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { SeedBatchWorker } from "../seed/SeedBatchWorker.js";
 import { SeedPublisher, type PublisherStats } from "../seed/SeedPublisher.js";
 import type { RunTiming } from "./batchRun.js";
+import { SimulatedUploadProcessor } from "@pipeline/media";
 
 /** From calling the worker to the client receiving the batch's last progress (status completed). */
 export interface SeedTiming extends RunTiming {

@@ -5,7 +5,7 @@ import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics
 import { S3ObjectStore } from "@pipeline/adapters/s3";
 import { SqsDeadLetterQueue, SqsJsonQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
 import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
-import { BuiltInAiService, MediaUploadProcessor } from "@pipeline/media";
+import { BuiltInAiService, MediaUploadProcessor, SimulatedUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
 import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
@@ -53,8 +53,9 @@ export function buildWorkerDeps(
 /** Local engines never check credentials, but the SDK signs every request. */
 const LOCAL_ENGINE_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 
-/** The worker's processing step: the media step, on S3, with the configured AI service or the built-in one. */
+/** The worker's processing step: the media step, on S3, with the configured AI service or the built-in one; the simulated one for load tests. */
 function uploadProcessor(config: WorkerConfig, infra: Infrastructure): UploadProcessor {
+  if (config.SIMULATED_PROCESSING_MS !== undefined) return new SimulatedUploadProcessor({ latencyMillis: config.SIMULATED_PROCESSING_MS });
   const s3 = new S3Client({
     region: config.AWS_REGION,
     ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: LOCAL_ENGINE_CREDENTIALS } : {}),

@@ -3,11 +3,15 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool } from "@pipeline/adapters/postgres";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { UploadProcessor } from "@pipeline/core";
+import type { SQSEvent } from "aws-lambda";
 import { buildFanoutDeps, buildFinalizerDeps, buildWebSocketDeps, buildWorkerDeps, createConnectHandler, createDisconnectHandler, createFanoutHandler, createFinalizerHandler, createMessageHandler, createWorkerHandler, readFanoutConfig, readFinalizerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { buildEnvironment, type EnvironmentName, type FunctionName, type Variable, type WebSocketRoute, type Wiring } from "@pipeline/wiring";
 import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
-import type { StackQueues } from "../queues/createQueues.js";
-import { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "../runner/QueueFunctionRunner.js";
+import { InProcessInvoker } from "../lambda/InProcessInvoker.js";
+import type { SqsHandler } from "../runner/QueueFunctionRunner.js";
+import { localResourceValues, type LocalResources } from "./localResourceValues.js";
+import type { Pipeline } from "./Pipeline.js";
+import { QueueRunners } from "./QueueRunners.js";
 
 /** Engines never check these, but the AWS SDK signs every request. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
@@ -16,13 +20,7 @@ export function localSqsClient(endpoint: string, region = "us-east-1"): SQSClien
   return new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
 }
 
-export interface PipelineOptions {
-  databaseUrl: string;
-  /** host:port of the WebSocket-to-TCP proxy in front of Postgres. */
-  pgProxy: string;
-  sqsEndpoint: string;
-  queues: StackQueues;
-  managementEndpoint: string;
+export interface PipelineOptions extends LocalResources {
   wiring: Wiring;
   region?: string;
   /** One logger for all functions (tests record it); each function gets Powertools' otherwise. */
@@ -31,52 +29,23 @@ export interface PipelineOptions {
   metrics?: PublishingMetrics;
   /** The worker's processing step; the real media step when not given. */
   processor?: UploadProcessor;
-  /** Where uploads are read and thumbnails written, on the local engine's S3. */
-  bucket?: string;
-  /** HS256 key of client tokens. */
-  authSecret: string;
 }
 
-export interface Pipeline {
+export interface InProcessPipeline extends Pipeline {
+  /** The queue functions' handlers, callable directly. */
   handlers: Record<FunctionName, SqsHandler>;
-  /** The WebSocket API's routes, for the gateway. */
-  routes: Record<WebSocketRoute, WebSocketHandler>;
-  sqs: SQSClient;
-  /** Starts Lambda-like pollers for every function; stop them with `stop()`. */
-  startRunners(onInvocation?: (report: InvocationReport) => void): void;
-  stopRunners(graceMillis?: number): Promise<void>;
-  /** Stops the runners (waiting at most `graceMillis` for invocations in flight) and closes the clients. */
-  stop(graceMillis?: number): Promise<void>;
-  sql: ReturnType<typeof createPool>;
 }
 
 /**
- * The functions as deployed, built from the environment a Lambda would have: the same handler
- * factories and configuration readers, with local endpoints.
+ * The functions' handlers in this process, built by the same factories and configuration readers
+ * as the deployed ones, with test doubles where a test injects them (a processor, a recording
+ * logger). For tests of the handlers on the real engines; the local stack runs the deployed
+ * bundles in containers instead (createContainerPipeline).
  */
-export function createPipeline(options: PipelineOptions): Pipeline {
+export function createPipeline(options: PipelineOptions): InProcessPipeline {
   const region = options.region ?? "us-east-1";
-  const localValueOf = (variable: Variable): string | undefined => {
-    switch (variable.from) {
-      case "queueUrl":
-        return options.queues[variable.queue].url;
-      case "deadLetterQueueUrl":
-        return options.queues[variable.queue].dlqUrl;
-      case "bucket":
-        return options.bucket ?? "media";
-      case "managementEndpoint":
-        return options.managementEndpoint;
-      case "region":
-        return region;
-      case "secret":
-        return variable.secret === "databaseUrl" ? options.databaseUrl : variable.secret === "authSecret" ? options.authSecret : undefined;
-      case "localEngine":
-        // fauxqs serves S3 on the same port as SQS.
-        return variable.engine === "postgresProxy" ? options.pgProxy : options.sqsEndpoint;
-      case "tuning":
-        return undefined;
-    }
-  };
+  const resourceValue = localResourceValues(options);
+  const localValueOf = (variable: Variable) => (variable.from === "region" ? region : resourceValue(variable));
   const env = (name: EnvironmentName) => buildEnvironment(name, localValueOf);
   const sql = createPool({ connectionString: options.databaseUrl, localWebSocketProxy: options.pgProxy, max: 40 });
   const sqs = localSqsClient(options.sqsEndpoint, region);
@@ -101,37 +70,24 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     subscribe: message,
   };
 
-  let runners: QueueFunctionRunner[] = [];
-  const stopRunners = async (graceMillis?: number) => {
-    await Promise.all(runners.map((runner) => runner.stop(graceMillis)));
-    runners = [];
-  };
+  const invokers = Object.fromEntries(
+    (Object.keys(handlers) as FunctionName[]).map((name) => {
+      const settings = wiring.functions[name];
+      // Looked up on each invocation: a test may wrap a handler between runs.
+      return [name, new InProcessInvoker(name, (event: SQSEvent, context) => handlers[name](event, context), { timeoutSeconds: settings.timeoutSeconds, memoryMb: settings.memoryMb, region })];
+    }),
+  ) as Record<FunctionName, InProcessInvoker>;
+  const runners = new QueueRunners({ sqs, queues: options.queues, wiring, region, invokers });
   return {
     handlers,
     routes,
     sqs,
     sql,
-    startRunners(onInvocation) {
-      if (runners.length > 0) return;
-      runners = (Object.keys(handlers) as FunctionName[]).map((name) => {
-        const settings = wiring.functions[name];
-        const queue = options.queues[settings.queue];
-        return new QueueFunctionRunner({
-          name,
-          sqs,
-          queueUrl: queue.url,
-          queueArn: queue.arn,
-          handler: handlers[name],
-          settings,
-          region,
-          ...(onInvocation ? { onInvocation } : {}),
-        });
-      });
-      for (const runner of runners) runner.start();
-    },
-    stopRunners,
+    startRunners: (onInvocation) => runners.start(onInvocation),
+    stopRunners: (graceMillis) => runners.stop(graceMillis),
     async stop(graceMillis) {
-      await stopRunners(graceMillis);
+      await runners.stop(graceMillis);
+      await Promise.all(Object.values(invokers).map((invoker) => invoker.stop(graceMillis)));
       await sql.end();
       sqs.destroy();
       apiGateway.destroy();

@@ -1,7 +1,7 @@
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { QueueFunctionWiring } from "@pipeline/wiring";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { createLambdaContext } from "./lambdaContext.js";
+import { describeOutcome, type FunctionInvoker } from "../lambda/FunctionInvoker.js";
 import { toSqsEvent } from "./toSqsEvent.js";
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
@@ -11,8 +11,9 @@ export interface QueueFunctionRunnerOptions {
   sqs: SQSClient;
   queueUrl: string;
   queueArn: string;
-  handler: SqsHandler;
-  settings: Pick<QueueFunctionWiring, "batchSize" | "batchingWindowSeconds" | "maxConcurrency" | "timeoutSeconds" | "memoryMb">;
+  /** Runs the function: its containers, or its handler in this process. */
+  invoker: FunctionInvoker;
+  settings: Pick<QueueFunctionWiring, "batchSize" | "batchingWindowSeconds" | "maxConcurrency">;
   region?: string;
   /** Long-poll wait of an idle poller; short so that stopping is quick. */
   idleWaitSeconds?: number;
@@ -59,7 +60,6 @@ export class QueueFunctionRunner {
   private slots = new ConcurrencySlots(0);
   /** Invocations dispatched to a slot, until the function returned or timed out. */
   private readonly dispatched = new Set<Promise<void>>();
-  private readonly inFlight = new Set<Promise<unknown>>();
   /** Deletes (and the reports that follow them) of invocations that have returned. */
   private readonly settling = new Set<Promise<void>>();
 
@@ -83,7 +83,7 @@ export class QueueFunctionRunner {
     this.slots.close();
     const drained = (async () => {
       await Promise.all(this.loops);
-      await Promise.all([...this.dispatched, ...[...this.inFlight].map((invocation) => invocation.catch(() => {}))]);
+      await Promise.all([...this.dispatched]);
       await Promise.all([...this.settling]);
     })();
     if (graceMillis === undefined) await drained;
@@ -144,40 +144,29 @@ export class QueueFunctionRunner {
   }
 
   private async invoke(messages: Message[]): Promise<void> {
-    const { settings, name, region = "us-east-1" } = this.options;
+    const { name, region = "us-east-1" } = this.options;
     const event = toSqsEvent(messages, this.options.queueArn, region);
-    const context = createLambdaContext({ functionName: name, timeoutMillis: settings.timeoutSeconds * 1000, memoryMb: settings.memoryMb, region });
     const started = Date.now();
-    const invocation = this.options.handler(event, context);
-    this.inFlight.add(invocation);
-    void invocation.catch(() => {}).finally(() => this.inFlight.delete(invocation));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timed-out">((resolve) => {
-      timer = setTimeout(() => resolve("timed-out"), settings.timeoutSeconds * 1000);
-    });
     const report = (outcome: InvocationReport["outcome"], failed: number, error?: unknown) =>
       this.options.onInvocation?.({ name, records: messages.length, outcome, failed, durationMillis: Date.now() - started, ...(error ? { error } : {}) });
-    try {
-      const result = await Promise.race([invocation, timedOut]);
-      if (result === "timed-out") return report("timed-out", messages.length);
-      const failedIds = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
-      const known = new Set(messages.map((message) => message.MessageId));
-      // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
-      if ([...failedIds].some((id) => !known.has(id))) return report("failed", messages.length, new Error("unknown itemIdentifier in batchItemFailures"));
-      const succeeded = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
-      this.settle(
-        afterPendingIo()
-          .then(() => this.deleteMessages(succeeded))
-          .then(
+    const outcome = await this.options.invoker.invoke(event);
+    if (outcome.kind === "timed-out") return report("timed-out", messages.length, new Error(describeOutcome(outcome)));
+    // A function error or a container that died fails the whole batch: every record comes back.
+    if (outcome.kind !== "returned") return report("failed", messages.length, new Error(describeOutcome(outcome)));
+    const result = outcome.payload as SQSBatchResponse | null | undefined;
+    const failedIds = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    const known = new Set(messages.map((message) => message.MessageId));
+    // Lambda treats an identifier that is not in the batch as a failure of the whole batch.
+    if ([...failedIds].some((id) => !known.has(id))) return report("failed", messages.length, new Error("unknown itemIdentifier in batchItemFailures"));
+    const succeeded = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
+    this.settle(
+      afterPendingIo()
+        .then(() => this.deleteMessages(succeeded))
+        .then(
           () => report(failedIds.size === 0 ? "succeeded" : "partial", failedIds.size),
           (error: unknown) => report("failed", messages.length, error),
         ),
-      );
-    } catch (error) {
-      report("failed", messages.length, error);
-    } finally {
-      clearTimeout(timer);
-    }
+    );
   }
 
   private settle(work: Promise<unknown>): void {

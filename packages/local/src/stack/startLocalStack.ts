@@ -11,10 +11,15 @@ import type { HandlerLogger } from "@pipeline/adapters/powertools";
 import { SqsJsonQueue } from "@pipeline/adapters/sqs";
 import { resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
 import { migrate } from "@pipeline/db";
-import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
+import { wiring as deployedWiring, type VariableName, type Wiring } from "@pipeline/wiring";
 import pg from "pg";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
-import { createPipeline, LOCAL_CREDENTIALS, type Pipeline } from "../pipeline/createPipeline.js";
+import { buildFunctions, type BuiltFunctions } from "../lambda/buildFunctions.js";
+import type { ColdStart, ContainerLogLine } from "../lambda/ContainerPool.js";
+import type { FunctionContainers } from "../lambda/FunctionContainers.js";
+import { createContainerPipeline } from "../pipeline/createContainerPipeline.js";
+import { createPipeline, LOCAL_CREDENTIALS, type InProcessPipeline } from "../pipeline/createPipeline.js";
+import type { Pipeline } from "../pipeline/Pipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
 import { startPooledDatabase } from "../postgres/pooledDatabase.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
@@ -52,11 +57,27 @@ export interface LocalStackOptions {
   authSecret?: string | undefined;
   wiring?: Wiring;
   bucket?: string;
-  /** The worker's processing step; the real media step when not given. */
+  /**
+   * How the functions run: `containers` (the default) runs each deployed bundle in containers of
+   * its own, as Lambda does; `in-process` calls the handlers in this process, for tests that inject
+   * a processor or a logger.
+   */
+  runtime?: "containers" | "in-process";
+  /** Bundles built already (the test suite builds them once); built into `dir`/functions otherwise. */
+  built?: BuiltFunctions;
+  /** Tuning variables set on the functions, as an operator sets them on a stage. */
+  tuning?: Partial<Record<VariableName, string>>;
+  /** An idle container is stopped after this long (default 60 s). */
+  idleRetireSeconds?: number;
+  /** The containers' log lines; printed with the function's name when not given. */
+  containerLog?: (line: ContainerLogLine) => void;
+  onColdStart?: (coldStart: ColdStart) => void;
+  /** In-process only: the worker's processing step; the real media step when not given. */
   processor?: UploadProcessor;
+  /** In-process only: one logger for every handler. */
+  logger?: HandlerLogger;
   maxFiles?: number;
   maxFileBytes?: number;
-  logger?: HandlerLogger;
   onInvocation?: (report: InvocationReport) => void;
   /** Serves the dashboard's static files at `/` when given. */
   staticHandler?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -66,6 +87,10 @@ export interface LocalStackOptions {
 export interface LocalStack {
   endpoints: StackFile;
   pipeline: Pipeline;
+  /** The functions' containers; undefined when the handlers run in-process. */
+  containers: FunctionContainers | undefined;
+  /** The handlers, when they run in-process (`runtime: "in-process"`). */
+  inProcess: InProcessPipeline | undefined;
   queues: StackQueues;
   /** Stops everything, Postgres last and cleanly; in-flight invocations get `graceMillis`. */
   stop(graceMillis?: number): Promise<void>;
@@ -83,6 +108,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const wiring = options.wiring ?? deployedWiring;
   const bucket = options.bucket ?? "media";
   const { ports } = options;
+  const runtime = options.runtime ?? "containers";
+  if (runtime === "containers" && (options.processor || options.logger)) {
+    throw new Error("a processor or logger object can only be injected into in-process handlers: pass runtime: \"in-process\", or configure the containers (tuning, containerLog)");
+  }
   await mkdir(options.dir, { recursive: true });
   await assertPortFree(ports.http, "upload service and dashboard", "PORT");
   await assertPortFree(ports.gateway, "WebSocket gateway", "WS_PORT");
@@ -128,18 +157,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gateway.listen();
     stops.push(() => gateway.close());
 
-    const pipeline = createPipeline({
-      databaseUrl: pooled.url,
-      pgProxy: proxy.address,
-      sqsEndpoint,
-      queues,
-      managementEndpoint: gateway.managementEndpoint,
-      wiring,
-      authSecret,
-      bucket,
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.processor ? { processor: options.processor } : {}),
-    });
+    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket };
+    let pipeline: Pipeline;
+    let containers: FunctionContainers | undefined;
+    let inProcess: InProcessPipeline | undefined;
+    if (runtime === "containers") {
+      const buildStarted = performance.now();
+      const built = options.built ?? (await buildFunctions(wiring, join(options.dir, "functions")));
+      if (!options.built) log(`functions  built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s into ${built.dir}; each runs in containers of its own`);
+      const containerPipeline = createContainerPipeline({
+        ...resources,
+        wiring,
+        built,
+        ...(options.tuning ? { tuning: options.tuning } : {}),
+        ...(options.idleRetireSeconds !== undefined ? { idleRetireSeconds: options.idleRetireSeconds } : {}),
+        log: options.containerLog ?? printContainerLine,
+        ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
+      });
+      containers = containerPipeline.containers;
+      pipeline = containerPipeline;
+    } else {
+      pipeline = inProcess = createPipeline({
+        ...resources,
+        wiring,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.processor ? { processor: options.processor } : {}),
+      });
+    }
     stops.push(() => pipeline.stop());
     gateway.setRoutes(pipeline.routes);
 
@@ -197,6 +241,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       endpoints,
       pipeline,
+      containers,
+      inProcess,
       queues,
       async stop(graceMillis = 3000) {
         await pipeline.stopRunners(graceMillis);
@@ -207,6 +253,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/** A container's line as `sam local` shows it: the function's output as written, the runtime's lines marked. */
+function printContainerLine({ containerId, stream, line }: ContainerLogLine): void {
+  if (stream === "stdout") process.stdout.write(`${line}\n`);
+  else process.stderr.write(stream === "runtime" ? `[${containerId}] ${line}\n` : `${line}\n`);
 }
 
 async function loadOrCreateSecret(path: string): Promise<string> {

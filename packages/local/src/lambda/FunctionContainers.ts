@@ -1,0 +1,96 @@
+import { buildEnvironment, deployedFunctions, environments, type DeployedFunction, type Variable, type VariableName, type Wiring } from "@pipeline/wiring";
+import type { BuiltFunctions } from "./buildFunctions.js";
+import { ContainerPool, type ColdStart, type ContainerLogLine } from "./ContainerPool.js";
+import type { LocalFunction } from "./LocalFunction.js";
+
+/**
+ * Containers at once for a function Lambda would scale without a set maximum (the WebSocket
+ * routes' functions, the reconciler): on AWS the account's concurrency bounds them.
+ */
+const UNBOUNDED_FUNCTION_CONTAINERS = 4;
+
+export interface FunctionContainersOptions {
+  wiring: Wiring;
+  built: BuiltFunctions;
+  /** The local resources' values for the contract's variables: queue URLs, bucket, secrets, local engines. */
+  valueOf: (variable: Variable) => string | undefined;
+  /** Tuning variables an operator would set on the stage (e.g. SIMULATED_PROCESSING_MS for a load test). */
+  tuning?: Partial<Record<VariableName, string>>;
+  region: string;
+  /** A container unused this long is stopped (Lambda keeps one for minutes). */
+  idleRetireSeconds?: number;
+  log?: (line: ContainerLogLine) => void;
+  onColdStart?: (coldStart: ColdStart) => void;
+}
+
+/** Every deployed function's containers, built from the wiring: what Lambda runs for the stack. */
+export class FunctionContainers {
+  private readonly pools = new Map<string, ContainerPool>();
+  readonly functions: LocalFunction[];
+
+  constructor(options: FunctionContainersOptions) {
+    this.functions = deployedFunctions(options.wiring).map((fn) => localFunction(fn, options));
+    for (const fn of this.functions) {
+      this.pools.set(
+        fn.name,
+        new ContainerPool(fn, {
+          idleRetireMillis: (options.idleRetireSeconds ?? 60) * 1000,
+          ...(options.log ? { log: options.log } : {}),
+          ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
+        }),
+      );
+    }
+  }
+
+  pool(name: string): ContainerPool {
+    const pool = this.pools.get(name);
+    if (!pool) throw new Error(`no deployed function named ${name}`);
+    return pool;
+  }
+
+  /** Every container alive now. */
+  list(): Array<{ functionName: string; id: string; pid: number | undefined; busy: boolean }> {
+    return [...this.pools.values()].flatMap((pool) => pool.list().map((container) => ({ functionName: pool.functionName, ...container })));
+  }
+
+  coldStarts(): ColdStart[] {
+    return [...this.pools.values()].flatMap((pool) => pool.coldStarts);
+  }
+
+  async stop(graceMillis?: number): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop(graceMillis)));
+  }
+}
+
+function localFunction(fn: DeployedFunction, options: FunctionContainersOptions): LocalFunction {
+  const built = options.built.byHandler[fn.handler];
+  if (!built) throw new Error(`no bundle built for ${fn.handler}`);
+  const maxConcurrency = fn.trigger.kind === "queue" ? options.wiring.functions[fn.trigger.function].maxConcurrency : UNBOUNDED_FUNCTION_CONTAINERS;
+  return {
+    name: fn.name,
+    handler: fn.handler,
+    handlerSetting: built.handlerSetting,
+    taskRoot: built.taskRoot,
+    bootstrapFile: options.built.bootstrapFile,
+    runtime: options.wiring.runtime,
+    environment: functionEnvironment(fn, options),
+    timeoutSeconds: fn.timeoutSeconds,
+    memoryMb: fn.memoryMb,
+    maxConcurrency,
+    region: options.region,
+    arn: `arn:aws:lambda:${options.region}:000000000000:function:${fn.name}`,
+  };
+}
+
+/**
+ * The function's environment as the stacks set it (the region comes from Lambda, tuning values
+ * only when an operator sets them), with the local resources' values.
+ */
+function functionEnvironment(fn: DeployedFunction, options: FunctionContainersOptions): Record<string, string> {
+  const environment = buildEnvironment(fn.environment, (variable) => (variable.from === "region" || variable.from === "tuning" ? undefined : options.valueOf(variable)));
+  for (const name of environments[fn.environment]) {
+    const tuned = options.tuning?.[name];
+    if (tuned !== undefined) environment[name] = tuned;
+  }
+  return environment;
+}

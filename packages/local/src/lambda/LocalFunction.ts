@@ -1,0 +1,24 @@
+import type { LambdaNodeRuntime } from "@pipeline/wiring";
+
+/** One deployed function as the local runtime runs it: its bundle, its environment and its limits. */
+export interface LocalFunction {
+  /** The function's name, as its log group and ARN show it. */
+  name: string;
+  /** The wiring's handler (`packages/functions/src/queues/worker.handler`). */
+  handler: string;
+  /** Lambda's `_HANDLER`: the bundle's module name and export (`worker.handler`). */
+  handlerSetting: string;
+  /** The folder the bundle is in (Lambda's `LAMBDA_TASK_ROOT`). */
+  taskRoot: string;
+  /** The built runtime client each container runs. */
+  bootstrapFile: string;
+  runtime: LambdaNodeRuntime;
+  /** The function's own variables, as the stacks set them, with the local resources' values. */
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** At most this many containers at once. */
+  maxConcurrency: number;
+  region: string;
+  arn: string;
+}

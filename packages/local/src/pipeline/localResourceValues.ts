@@ -1,0 +1,42 @@
+import type { Variable } from "@pipeline/wiring";
+import type { StackQueues } from "../queues/createQueues.js";
+
+export interface LocalResources {
+  /** The functions' connection string (the pooled endpoint). */
+  databaseUrl: string;
+  /** host:port of the WebSocket-to-TCP proxy in front of Postgres. */
+  pgProxy: string;
+  sqsEndpoint: string;
+  queues: StackQueues;
+  managementEndpoint: string;
+  bucket?: string;
+  authSecret: string;
+}
+
+/**
+ * Where each kind of contract variable finds its value on the local stack: what `stacks/` takes
+ * from the deployed resources and the stage's secrets, and the local engines' endpoints. The
+ * region and tuning values are not resources: Lambda and the operator set those.
+ */
+export function localResourceValues(resources: LocalResources): (variable: Variable) => string | undefined {
+  return (variable) => {
+    switch (variable.from) {
+      case "queueUrl":
+        return resources.queues[variable.queue].url;
+      case "deadLetterQueueUrl":
+        return resources.queues[variable.queue].dlqUrl;
+      case "bucket":
+        return resources.bucket ?? "media";
+      case "managementEndpoint":
+        return resources.managementEndpoint;
+      case "secret":
+        return variable.secret === "databaseUrl" ? resources.databaseUrl : variable.secret === "authSecret" ? resources.authSecret : undefined;
+      case "localEngine":
+        // fauxqs serves S3 on the same port as SQS.
+        return variable.engine === "postgresProxy" ? resources.pgProxy : resources.sqsEndpoint;
+      case "region":
+      case "tuning":
+        return undefined;
+    }
+  };
+}
