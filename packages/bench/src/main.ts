@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { errorMessage } from "@pipeline/core";
 import { brokenInvariants } from "./report/brokenInvariants.js";
 import { formatTable } from "./report/formatTable.js";
 import { runBenchmark } from "./runBenchmark.js";
@@ -20,7 +21,7 @@ let args;
 try {
   args = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, latency: { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
 } catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  console.error(`${errorMessage(error)}\n\n${USAGE}`);
   process.exit(2);
 }
 if (args.help) {

@@ -1,3 +1,4 @@
+import { errorMessage } from "@pipeline/core";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./CliError.js";
 import { registerBatchCommands } from "./commands/batchCommands.js";
@@ -41,7 +42,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
       printError(`batchctl: ${error.message}`);
       return 2;
     }
-    printError(`batchctl: ${error instanceof Error ? error.message : String(error)}`);
+    printError(`batchctl: ${errorMessage(error)}`);
     return 1;
   }
 }

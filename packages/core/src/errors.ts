@@ -14,10 +14,6 @@ export class ProcessingTimeoutError extends Error {
   }
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Failure reasons travel in progress messages and pushes: long ones (a quoted 16 KB filename) are cut. */
 export const MAX_REASON_LENGTH = 1000;
 

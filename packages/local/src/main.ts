@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { errorMessage } from "@pipeline/core";
 import { PortInUseError } from "./stack/ports.js";
 import { removeLocalData } from "./stack/removeLocalData.js";
 import { startLocalStack } from "./stack/startLocalStack.js";
@@ -25,7 +26,7 @@ let fresh = false;
 try {
   fresh = parseArgs({ options: { fresh: { type: "boolean", default: false } } }).values.fresh;
 } catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  console.error(`${errorMessage(error)}\n${USAGE}`);
   process.exit(2);
 }
 

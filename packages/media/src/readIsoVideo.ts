@@ -1,4 +1,4 @@
-import { PermanentProcessingError } from "@pipeline/core";
+import { errorMessage, PermanentProcessingError } from "@pipeline/core";
 import { createFile, MP4BoxBuffer, type Movie } from "mp4box";
 import type { VideoFacts } from "./types.js";
 
@@ -21,7 +21,7 @@ export function readIsoVideo(bytes: Buffer): VideoFacts {
     file.flush();
   } catch (error) {
     // The parser fails the same way on the same bytes: retrying cannot help.
-    throw new PermanentProcessingError(`unreadable video: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new PermanentProcessingError(`unreadable video: ${errorMessage(error)}`, { cause: error });
   }
   if (failure !== undefined) throw new PermanentProcessingError(`unreadable video: ${failure}`);
   if (!movie) throw new PermanentProcessingError("unreadable video: no movie header (moov box); the file is truncated or incomplete");

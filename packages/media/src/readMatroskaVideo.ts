@@ -1,4 +1,4 @@
-import { PermanentProcessingError } from "@pipeline/core";
+import { errorMessage, PermanentProcessingError } from "@pipeline/core";
 import { parseBuffer } from "music-metadata";
 import type { VideoFacts } from "./types.js";
 
@@ -15,7 +15,7 @@ export async function readMatroskaVideo(bytes: Buffer, mimeType: string): Promis
   try {
     ({ format } = await parseBuffer(bytes, { mimeType, size: bytes.byteLength }, { duration: true, skipCovers: true }));
   } catch (error) {
-    throw new PermanentProcessingError(`unreadable video: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new PermanentProcessingError(`unreadable video: ${errorMessage(error)}`, { cause: error });
   }
   const video = format.trackInfo.find((track) => track.type === VIDEO_TRACK);
   if (!video) throw new PermanentProcessingError("the file has no video track");

@@ -1,4 +1,4 @@
-import { abortableSleep, PermanentProcessingError } from "@pipeline/core";
+import { abortableSleep, errorMessage, PermanentProcessingError } from "@pipeline/core";
 import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type Embedding, type EmbedRequest } from "@pipeline/media";
 import { z } from "zod";
 
@@ -93,7 +93,7 @@ export class OllamaAiService implements AiService {
     } catch (error) {
       // The caller's deadline ends the work; only this request's own timeout is worth another try.
       signal.throwIfAborted();
-      const reason = timeout.aborted ? `no answer within ${this.options.timeoutMillis} ms` : `network error: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = timeout.aborted ? `no answer within ${this.options.timeoutMillis} ms` : `network error: ${errorMessage(error)}`;
       return { kind: "retry", reason, cause: error };
     }
     if (response.ok) return { kind: "answered", body: text };

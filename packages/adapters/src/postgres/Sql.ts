@@ -1,3 +1,5 @@
+import { errorMessage } from "@pipeline/core";
+
 /** The one method the repositories need from a pool or a client: parameterised queries only. */
 export interface Sql {
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
@@ -33,7 +35,7 @@ export async function withConnection<T>(database: Database, work: (client: HeldC
   try {
     return await work(client);
   } catch (error) {
-    lost ??= error instanceof Error ? error : new Error(String(error));
+    lost ??= error instanceof Error ? error : new Error(errorMessage(error), { cause: error });
     throw error;
   } finally {
     client.removeListener("error", onError);

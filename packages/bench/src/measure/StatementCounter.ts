@@ -1,3 +1,4 @@
+import { errorMessage } from "@pipeline/core";
 import type pg from "pg";
 
 export interface StatementCount {
@@ -21,7 +22,7 @@ export class StatementCounter {
       await admin.query("SELECT count(*) FROM pg_stat_statements");
       return new StatementCounter(admin);
     } catch (error) {
-      return { unavailable: `pg_stat_statements is not available on this server: ${error instanceof Error ? error.message : String(error)}` };
+      return { unavailable: `pg_stat_statements is not available on this server: ${errorMessage(error)}` };
     }
   }
 

@@ -6,6 +6,8 @@ export type CountMetric =
   | "MessagesRequeued"
   /** Requeued messages whose failure counts as an attempt again. */
   | "RequeuesExhausted"
+  /** Dead-letter sends, requeues and visibility changes that failed: the message is delivered again. */
+  | "SettleFailed"
   | "BatchesFinalized"
   | "PushesSent"
   | "ConnectionsGone"

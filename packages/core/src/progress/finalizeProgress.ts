@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.js";
+import { describeError } from "../describeError.js";
 import type { ProgressMessage } from "../messages/schemas.js";
 import type { BatchRepository } from "../ports/BatchRepository.js";
 import type { ConnectionNotifier } from "../ports/ConnectionNotifier.js";
@@ -120,7 +120,7 @@ async function advanceAndPush(
     } catch (error) {
       // A client that misses a push catches up from a snapshot; one bad connection must not hold up the rest.
       result.pushesFailed++;
-      logger.warn("push failed", { batchId: pushBatchId(push), connectionId: connection.connectionId, reason: errorMessage(error) });
+      logger.warn("push failed", { batchId: pushBatchId(push), connectionId: connection.connectionId, error: describeError(error) });
     }
   });
 }

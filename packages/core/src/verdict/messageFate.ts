@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.js";
+import { errorMessage } from "../describeError.js";
 
 /**
  * How a queue message's fate is decided: the verdict a use case gives it, and the policy that turns

@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
 import type { ProgressQueue } from "../ports/queues.js";
@@ -78,8 +78,9 @@ export class OutcomeCommitter {
       if (group.changes.length > 0) await deps.progress.send({ batchId, changes: group.changes });
     } catch (error) {
       // A redelivery finds committed uploads terminal and reports them again: nothing is lost.
-      const reason = `commit or progress report failed: ${errorMessage(error)}`;
-      deps.logger.error(reason, { batchId });
+      const described = describeError(error);
+      const reason = `commit or progress report failed: ${described.message}`;
+      deps.logger.error(reason, { batchId, error: described });
       for (const messageId of group.messageIds) this.failed.set(messageId, reason);
     }
   }

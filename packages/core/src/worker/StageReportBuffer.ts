@@ -1,4 +1,4 @@
-import { errorMessage } from "../errors.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../ports/Logger.js";
 import type { ProgressQueue } from "../ports/queues.js";
 import type { UploadChange, UploadStage } from "../upload/types.js";
@@ -47,7 +47,7 @@ export class StageReportBuffer {
     await Promise.all(
       [...batches].map(([batchId, uploads]) =>
         this.queue.send({ batchId, changes: [...uploads.values()] }).catch((error: unknown) => {
-          this.logger.warn("stage report not sent", { batchId, reason: errorMessage(error) });
+          this.logger.warn("stage report not sent", { batchId, error: describeError(error) });
         }),
       ),
     );

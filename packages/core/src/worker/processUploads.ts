@@ -1,4 +1,5 @@
-import { boundedReason, errorMessage, PermanentProcessingError } from "../errors.js";
+import { describeError } from "../describeError.js";
+import { boundedReason, PermanentProcessingError } from "../errors.js";
 import type { UploadMessage } from "../messages/schemas.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
@@ -103,19 +104,20 @@ export async function processUploads(
       );
       finish(work, { uploadId: upload.id, status: "completed", result });
     } catch (error) {
-      const reason = errorMessage(error);
+      const described = describeError(error);
+      const reason = described.message;
       if (error instanceof PermanentProcessingError) {
-        logger.warn("upload failed permanently", { ...ids, reason });
+        logger.warn("upload failed permanently", { ...ids, error: described });
         finish(work, { uploadId: upload.id, status: "failed", error: reason });
         return;
       }
       const decision = decideRetry(work.receiveCount, deps.retry);
       if (decision.kind === "give-up") {
         const finalReason = `failed after ${work.receiveCount} attempts: ${reason}`;
-        logger.warn("upload failed on its last attempt", { ...ids, reason: finalReason });
+        logger.warn("upload failed on its last attempt", { ...ids, attempts: work.receiveCount, error: described });
         finish(work, { uploadId: upload.id, status: "failed", error: finalReason });
       } else {
-        logger.warn("upload attempt failed; will retry", { ...ids, reason, receiveCount: work.receiveCount, delaySeconds: decision.delaySeconds });
+        logger.warn("upload attempt failed; will retry", { ...ids, error: described, receiveCount: work.receiveCount, delaySeconds: decision.delaySeconds });
         verdicts.set(work.messageId, { kind: "retry", delaySeconds: decision.delaySeconds, reason });
       }
     }

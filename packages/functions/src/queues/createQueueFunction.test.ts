@@ -1,4 +1,5 @@
-import { batchMessageSchema, type CountMetric, type Verdict } from "@pipeline/core";
+import { SQSServiceException } from "@aws-sdk/client-sqs";
+import { batchMessageSchema, uploadMessageSchema, type CountMetric, type LogAttributes, type Verdict } from "@pipeline/core";
 import { wiring } from "@pipeline/wiring";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
@@ -79,19 +80,37 @@ describe("createQueueFunction settles each record by its verdict", () => {
     expect(deps.errors).toEqual(["fan-out failed: connection refused"]);
   });
 
-  it("a retry whose delay cannot be set is still reported failed", async () => {
+  const denied = new SQSServiceException({ name: "AccessDenied", $fault: "client", $metadata: { httpStatusCode: 403 }, message: "not authorized to perform sqs:SendMessage" });
+  const settleFailures: Array<[string, Verdict, (settle: QueueFunctionDeps["settle"]) => void, string]> = [
+    ["dead-letter send", { kind: "dead-letter", reason: "unknown upload" }, (settle) => (settle.deadLetters = { send: () => Promise.reject(denied) }), "could not send the message to the dead-letter queue; it will be delivered again"],
+    ["requeue", { kind: "requeue", reason: "db down" }, (settle) => (settle.requeue = { send: () => Promise.reject(denied) }), "could not requeue the message; it will be delivered again"],
+    ["retry delay", { kind: "retry", delaySeconds: 4, reason: "boom" }, (settle) => (settle.visibility = { delay: () => Promise.reject(denied) }), "could not set the retry delay; the message comes back after its visibility timeout"],
+  ];
+
+  it.each(settleFailures)("a failed %s is logged with its error and the record's ids, and the record is reported failed", async (_name, verdict, breakSettle, line) => {
+    // Prepare
     const deps = recordingDeps();
-    deps.settle.visibility = { delay: async () => Promise.reject(new Error("throttled")) };
-    const handler = createQueueFunction({
-      message: "batch",
-      schema: batchMessageSchema,
-      failure: "fan-out failed",
-      handleEach: async () => ({ kind: "retry", delaySeconds: 4, reason: "boom" }),
-    })(deps);
+    breakSettle(deps.settle);
+    const handler = createQueueFunction({ message: "upload", schema: uploadMessageSchema, failure: "claim failed", handleEach: async () => verdict })(deps);
 
-    const response = await handler(event([record("m1", JSON.stringify({ batchId: B1 }))]), context);
+    // Act
+    const response = await handler(event([record("m1", JSON.stringify({ batchId: B1, uploadId: B2 }))]), context);
 
+    // Assess
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "m1" }]);
+    expect(deps.errorLines).toEqual([
+      {
+        message: line,
+        attributes: {
+          messageId: "m1",
+          queue: "batches",
+          batchId: B1,
+          uploadId: B2,
+          error: { message: "AccessDenied (HTTP 403): not authorized to perform sqs:SendMessage", name: "AccessDenied", httpStatus: 403, fault: "client" },
+        },
+      },
+    ]);
+    expect(deps.counts.get("SettleFailed")).toBe(1);
   });
 });
 
@@ -117,14 +136,17 @@ function record(messageId: string, body: string, requeues?: number): SQSRecord {
 
 function recordingDeps() {
   const effects: string[] = [];
-  const errors: string[] = [];
+  const errorLines: Array<{ message: string; attributes: LogAttributes | undefined }> = [];
   const counts = new Map<CountMetric, number>();
   const deps = {
     effects,
-    errors,
+    errorLines,
+    get errors() {
+      return errorLines.map((line) => line.message);
+    },
     counts,
     publishes: 0,
-    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string) => void errors.push(message) },
+    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string, attributes?: LogAttributes) => void errorLines.push({ message, attributes }) },
     metrics: {
       count: (name: CountMetric, value = 1) => void counts.set(name, (counts.get(name) ?? 0) + value),
       milliseconds: () => {},

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
 import type { SqsDeadLetterQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
-import { dependencyFailure, parseMessage, REQUEUES_ATTRIBUTE, settlementOf, type RequeuePolicy, type Verdict } from "@pipeline/core";
+import { dependencyFailure, describeError, parseMessage, REQUEUES_ATTRIBUTE, settlementOf, type LogAttributes, type RequeuePolicy, type Verdict } from "@pipeline/core";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
 
@@ -85,12 +85,13 @@ export function createQueueFunction<S extends z.ZodType, D extends QueueFunction
           for (const [messageId, verdict] of await unit.run()) verdicts.set(messageId, verdict);
         } catch (error) {
           const verdict = dependencyFailure(fn.failure, error);
-          deps.logger.error(verdict.reason, { messageIds: unit.records.map((record) => record.messageId) });
+          deps.logger.error(verdict.reason, { messageIds: unit.records.map((record) => record.messageId), error: describeError(error) });
           for (const { messageId } of unit.records) verdicts.set(messageId, verdict);
         }
       }
+      const ids = new Map(records.map((record) => [record.messageId, domainIds(record.message)]));
       try {
-        return await settleRecords(event, context, verdicts, deps);
+        return await settleRecords(event, context, verdicts, ids, deps);
       } finally {
         deps.metrics.publish();
       }
@@ -102,39 +103,67 @@ class RetryLaterError extends Error {
   override readonly name = "RetryLaterError";
 }
 
-function settleRecords(event: SQSEvent, context: Context, verdicts: ReadonlyMap<string, Verdict>, deps: QueueFunctionDeps): Promise<SQSBatchResponse> {
+function settleRecords(
+  event: SQSEvent,
+  context: Context,
+  verdicts: ReadonlyMap<string, Verdict>,
+  ids: ReadonlyMap<string, LogAttributes>,
+  deps: QueueFunctionDeps,
+): Promise<SQSBatchResponse> {
   const { logger, metrics, settle } = deps;
   const settleRecord = async (record: SQSRecord): Promise<void> => {
     const { messageId } = record;
+    const about = { messageId, queue: settle.sourceQueue, ...ids.get(messageId) };
+    // A settle call that fails leaves the record failed, so the queue delivers it again. Logged
+    // here: in the partial batch response alone it would show only as a silent redelivery.
+    const settleFailed = (failure: string, error: unknown) => {
+      logger.error(failure, { ...about, error: describeError(error) });
+      metrics.count("SettleFailed");
+      return error;
+    };
     const previousRequeues = Number(record.messageAttributes[REQUEUES_ATTRIBUTE]?.stringValue ?? 0);
     const settlement = settlementOf(verdicts.get(messageId), previousRequeues, settle.requeuePolicy);
     switch (settlement.kind) {
       case "acknowledge":
         return;
       case "dead-letter":
-        await settle.deadLetters.send({ body: record.body, reason: settlement.reason, sourceQueue: settle.sourceQueue, messageId });
-        logger.warn("message sent to the dead-letter queue", { messageId, reason: settlement.reason, sourceQueue: settle.sourceQueue });
+        await settle.deadLetters
+          .send({ body: record.body, reason: settlement.reason, sourceQueue: settle.sourceQueue, messageId })
+          .catch((error: unknown) => {
+            throw settleFailed("could not send the message to the dead-letter queue; it will be delivered again", error);
+          });
+        logger.warn("message sent to the dead-letter queue", { ...about, reason: settlement.reason });
         metrics.count("DeadLetters");
         return;
       case "requeue":
-        await settle.requeue.send(record.body, settlement.requeues, settlement.delaySeconds);
-        logger.warn("a dependency was unreachable; message requeued", { messageId, reason: settlement.reason, requeues: settlement.requeues, delaySeconds: settlement.delaySeconds });
+        await settle.requeue
+          .send(record.body, settlement.requeues, settlement.delaySeconds)
+          .catch((error: unknown) => {
+            throw settleFailed("could not requeue the message; it will be delivered again", error);
+          });
+        logger.warn("a dependency was unreachable; message requeued", { ...about, reason: settlement.reason, requeues: settlement.requeues, delaySeconds: settlement.delaySeconds });
         metrics.count("MessagesRequeued");
         return;
       case "retry":
         if (settlement.requeuesExhausted) {
-          logger.error("requeued too often; the failure now counts as an attempt", { messageId, reason: settlement.reason, requeues: previousRequeues });
+          logger.error("requeued too often; the failure now counts as an attempt", { ...about, reason: settlement.reason, requeues: previousRequeues });
           metrics.count("RequeuesExhausted");
         }
-        await settle.visibility?.delay(record.receiptHandle, settlement.delaySeconds).catch((error: unknown) => {
-          logger.warn("could not set the retry delay; the visibility timeout applies", { messageId, reason: String(error) });
-        });
+        await settle.visibility
+          ?.delay(record.receiptHandle, settlement.delaySeconds)
+          .catch((error: unknown) => void settleFailed("could not set the retry delay; the message comes back after its visibility timeout", error));
         throw new RetryLaterError(settlement.reason);
     }
   };
   // A processor per invocation: the local runtime runs invocations of one function concurrently in
   // one process, and a processor holds the state of the batch it is working on.
   return processPartialResponse(event, settleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+}
+
+/** The batch and upload a parsed message is about, for the log lines of its settlement. */
+function domainIds(message: unknown): LogAttributes {
+  const fields = typeof message === "object" && message !== null ? (message as Record<string, unknown>) : {};
+  return Object.fromEntries((["batchId", "uploadId"] as const).filter((key) => typeof fields[key] === "string").map((key) => [key, fields[key]]));
 }
 
 function receiveCount(record: SQSRecord): number {

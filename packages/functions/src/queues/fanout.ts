@@ -1,7 +1,6 @@
 import { batchMessageSchema, fanOutBatch, fanOutVerdict } from "@pipeline/core";
-import type { Context, SQSEvent } from "aws-lambda";
 import { fanoutDepsFromEnv, type FanoutDeps } from "../composition/fanout.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 import { createQueueFunction } from "./createQueueFunction.js";
 
 export const createFanoutHandler = createQueueFunction({
@@ -15,5 +14,4 @@ export const createFanoutHandler = createQueueFunction({
   },
 });
 
-const lazyHandler = lazy(() => createFanoutHandler(fanoutDepsFromEnv()));
-export const handler = (event: SQSEvent, context: Context) => lazyHandler()(event, context);
+export const handler = lambdaHandler(() => createFanoutHandler(fanoutDepsFromEnv()));

@@ -1,7 +1,6 @@
 import { finalizeProgress, finalizeVerdict, progressMessageSchema } from "@pipeline/core";
-import type { Context, SQSEvent } from "aws-lambda";
 import { finalizerDepsFromEnv, type FinalizerDeps } from "../composition/finalizer.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 import { createQueueFunction } from "./createQueueFunction.js";
 
 export const createFinalizerHandler = createQueueFunction({
@@ -14,5 +13,4 @@ export const createFinalizerHandler = createQueueFunction({
   },
 });
 
-const lazyHandler = lazy(() => createFinalizerHandler(finalizerDepsFromEnv()));
-export const handler = (event: SQSEvent, context: Context) => lazyHandler()(event, context);
+export const handler = lambdaHandler(() => createFinalizerHandler(finalizerDepsFromEnv()));

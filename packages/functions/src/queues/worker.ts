@@ -1,7 +1,6 @@
 import { processUploads, uploadMessageSchema } from "@pipeline/core";
-import type { Context, SQSEvent } from "aws-lambda";
 import { workerDepsFromEnv, type WorkerDeps } from "../composition/worker.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 import { createQueueFunction } from "./createQueueFunction.js";
 
 export const createWorkerHandler = createQueueFunction({
@@ -12,5 +11,4 @@ export const createWorkerHandler = createQueueFunction({
     processUploads(deps, works, { processingBudgetMillis: context.getRemainingTimeInMillis() - deps.commitReserveMillis, concurrency: deps.concurrency }),
 });
 
-const lazyHandler = lazy(() => createWorkerHandler(workerDepsFromEnv()));
-export const handler = (event: SQSEvent, context: Context) => lazyHandler()(event, context);
+export const handler = lambdaHandler(() => createWorkerHandler(workerDepsFromEnv()));

@@ -1,7 +1,7 @@
 import { reconcile, type ReconcileReport } from "@pipeline/core";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { reconcilerDepsFromEnv, type ReconcilerDeps } from "../composition/reconciler.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 
 export interface ReconcileSummary {
   resentBatches: number;
@@ -42,5 +42,4 @@ export function createReconcilerHandler(deps: ReconcilerDeps) {
   };
 }
 
-const lazyHandler = lazy(() => createReconcilerHandler(reconcilerDepsFromEnv()));
-export const handler = (event: ScheduledEvent, context: Context) => lazyHandler()(event, context);
+export const handler = lambdaHandler(() => createReconcilerHandler(reconcilerDepsFromEnv()));

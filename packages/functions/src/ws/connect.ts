@@ -1,7 +1,7 @@
 import { InvalidTokenError, openConnection } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 
 /** `$connect`: a client with a valid token is recorded; any other is refused (no connection kept). */
 export function createConnectHandler(deps: WebSocketDeps) {
@@ -18,5 +18,4 @@ export function createConnectHandler(deps: WebSocketDeps) {
   };
 }
 
-const lazyHandler = lazy(() => createConnectHandler(webSocketDepsFromEnv()));
-export const handler = (event: APIGatewayProxyWebsocketEventV2) => lazyHandler()(event);
+export const handler = lambdaHandler(() => createConnectHandler(webSocketDepsFromEnv()));

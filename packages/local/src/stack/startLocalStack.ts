@@ -9,7 +9,7 @@ import { JwtTokenVerifier } from "@pipeline/adapters/auth";
 import { PostgresBatchReader, PostgresBatchRepository } from "@pipeline/adapters/postgres";
 import type { HandlerLogger } from "@pipeline/adapters/powertools";
 import { SqsJsonQueue } from "@pipeline/adapters/sqs";
-import { resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
+import { errorMessage, resumeUnfinishedBatches, type UploadProcessor } from "@pipeline/core";
 import { migrate } from "@pipeline/db";
 import { wiring as deployedWiring, type VariableName, type Wiring } from "@pipeline/wiring";
 import pg from "pg";
@@ -120,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${errorMessage(error)}`));
   };
   try {
     const authSecret = options.authSecret ?? (await loadOrCreateSecret(join(options.dir, "auth-secret")));
@@ -153,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { endpoint: sqsEndpoint, queues } = engine;
     log(`queues     ${engine.restored ? "restored" : "new"}, messages in ${engine.dataDirs.queues}, objects in ${engine.dataDirs.objects}`);
 
-    const gateway = new WebSocketGateway({ port: ports.gateway, limits: wiring.webSocket.limits, onError: (message, error) => log(`gateway: ${message}: ${String(error)}`) });
+    const gateway = new WebSocketGateway({ port: ports.gateway, limits: wiring.webSocket.limits, onError: (message, error) => log(`gateway: ${message}: ${errorMessage(error)}`) });
     await gateway.listen();
     stops.push(() => gateway.close());
 

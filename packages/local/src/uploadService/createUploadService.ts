@@ -4,7 +4,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { issueToken } from "@pipeline/adapters/auth";
 import type { Sql } from "@pipeline/adapters/postgres";
-import { InvalidTokenError, mapWithConcurrency, readBatch, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
+import { describeError, InvalidTokenError, mapWithConcurrency, readBatch, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
 import { BatchIntake } from "./BatchIntake.js";
 import { HttpError } from "./HttpError.js";
 import { readMultipart, type MultipartLimits } from "./readMultipart.js";
@@ -116,7 +116,7 @@ export function createUploadService(options: UploadServiceOptions) {
     } catch (error) {
       if (error instanceof HttpError) result = { status: error.status, body: { error: error.code, message: error.message } };
       else {
-        options.logger.error("upload service request failed", { path: url.pathname, reason: error instanceof Error ? error.message : String(error) });
+        options.logger.error("upload service request failed", { path: url.pathname, error: describeError(error) });
         result = { status: 500, body: { error: "internal", message: "internal error" } };
       }
       request.resume();
