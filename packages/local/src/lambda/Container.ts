@@ -104,19 +104,21 @@ export class Container {
     return this.process.pid;
   }
 
+  /** False from the moment the container is being stopped: it takes no more invocations. */
   get alive(): boolean {
-    return this.exitReason === undefined;
+    return this.exitReason === undefined && this.stopping === undefined;
   }
 
   /** Runs one invocation; a container runs one at a time. */
   invoke(event: unknown): Promise<InvocationOutcome> {
-    if (!this.alive) return Promise.resolve({ kind: "crashed", reason: `container already exited (${this.exitReason})` });
+    if (!this.alive) return Promise.resolve({ kind: "crashed", reason: `container already stopped (${this.exitReason ?? this.stopping})` });
     if (this.current) throw new Error(`container ${this.id} is busy`);
     const requestId = randomUUID();
     const timeoutMillis = this.fn.timeoutSeconds * 1000;
     this.invocations++;
     return new Promise<InvocationOutcome>((resolve) => {
       const timer = setTimeout(() => {
+        this.stopping ??= "timed out";
         settle({ kind: "timed-out", timeoutSeconds: this.fn.timeoutSeconds });
         void this.kill("timed out");
       }, timeoutMillis);
@@ -142,7 +144,7 @@ export class Container {
 
   /** Stops the process (SIGKILL, as Lambda stops a sandbox) and waits for it to be gone. */
   async kill(reason: string): Promise<void> {
-    if (this.alive) {
+    if (this.exitReason === undefined) {
       this.stopping ??= reason;
       this.process.kill("SIGKILL");
     }
