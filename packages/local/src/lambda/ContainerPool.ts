@@ -1,5 +1,6 @@
 import { Container } from "./Container.js";
 import type { FunctionInvoker, InvocationOutcome } from "./FunctionInvoker.js";
+import { InitGate } from "./InitGate.js";
 import type { LocalFunction } from "./LocalFunction.js";
 
 /** A line of a container's log: the function's own output, or what the runtime reports (cold starts, timeouts, exits). */
@@ -20,6 +21,8 @@ export interface ColdStart {
 export interface ContainerPoolOptions {
   /** A container unused this long is stopped. */
   idleRetireMillis: number;
+  /** Shared by every function's pool: how many containers initialise at once. */
+  initGate?: InitGate;
   log?: (line: ContainerLogLine) => void;
   onColdStart?: (coldStart: ColdStart) => void;
 }
@@ -43,11 +46,13 @@ export class ContainerPool implements FunctionInvoker {
   private readonly inFlight = new Set<Promise<InvocationOutcome>>();
   private readonly retireTimer: ReturnType<typeof setInterval>;
   readonly coldStarts: ColdStart[] = [];
+  private readonly initGate: InitGate;
 
   constructor(
     readonly fn: LocalFunction,
     private readonly options: ContainerPoolOptions,
   ) {
+    this.initGate = options.initGate ?? new InitGate();
     this.retireTimer = setInterval(() => this.retireIdle(), RETIRE_CHECK_MILLIS);
     this.retireTimer.unref();
   }
@@ -113,10 +118,12 @@ export class ContainerPool implements FunctionInvoker {
     this.starting++;
     const index = this.nextIndex++;
     try {
-      const container = await Container.start(this.fn, index, {
-        log: (line, stream) => this.options.log?.({ functionName: this.fn.name, containerId: `${this.fn.name}#${index}`, stream, line }),
-        exited: (exited, reason) => this.forget(exited, reason),
-      });
+      const container = await this.initGate.run(this.containers.size === 0, () =>
+        Container.start(this.fn, index, {
+          log: (line, stream) => this.options.log?.({ functionName: this.fn.name, containerId: `${this.fn.name}#${index}`, stream, line }),
+          exited: (exited, reason) => this.forget(exited, reason),
+        }),
+      );
       this.containers.add(container);
       const coldStart = { functionName: this.fn.name, containerId: container.id, pid: container.pid, initMillis: container.initMillis };
       this.coldStarts.push(coldStart);

@@ -1,6 +1,7 @@
 import { buildEnvironment, deployedFunctions, environments, type DeployedFunction, type Variable, type VariableName, type Wiring } from "@pipeline/wiring";
 import type { BuiltFunctions } from "./buildFunctions.js";
 import { ContainerPool, type ColdStart, type ContainerLogLine } from "./ContainerPool.js";
+import { InitGate } from "./InitGate.js";
 import type { LocalFunction } from "./LocalFunction.js";
 
 /**
@@ -30,11 +31,13 @@ export class FunctionContainers {
 
   constructor(options: FunctionContainersOptions) {
     this.functions = deployedFunctions(options.wiring).map((fn) => localFunction(fn, options));
+    const initGate = new InitGate();
     for (const fn of this.functions) {
       this.pools.set(
         fn.name,
         new ContainerPool(fn, {
           idleRetireMillis: (options.idleRetireSeconds ?? 60) * 1000,
+          initGate,
           ...(options.log ? { log: options.log } : {}),
           ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
         }),
