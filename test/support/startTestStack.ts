@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { inject } from "vitest";
-import { scratchDir, startLocalStack, type ContainerLogLine, type InProcessPipeline, type LocalStack, type LocalStackOptions } from "@pipeline/local";
+import { scratchDir, startLocalStack, containerLogPrinter, type InProcessPipeline, type LocalStack, type LocalStackOptions } from "@pipeline/local";
 import { createTestDatabase } from "./testDatabase.js";
 
 export interface TestStack {
@@ -35,7 +35,4 @@ export function inProcessPipeline(stack: LocalStack): InProcessPipeline {
 }
 
 /** Keeps a test's output readable: the containers' warnings and errors, and the runtime's own lines (cold starts, exits). */
-export function printWarnings({ containerId, stream, line }: ContainerLogLine): void {
-  if (stream === "stdout" && !/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) return;
-  process.stderr.write(`[${containerId}] ${line}\n`);
-}
+export const printWarnings = containerLogPrinter("warnings");

@@ -27,3 +27,4 @@ export { scratchDir } from "./stack/scratchDir.js";
 export { startLocalStack, type LocalStack, type LocalStackOptions } from "./stack/startLocalStack.js";
 export { serveDashboard } from "./web/serveDashboard.js";
 export { bundleFunction, type BundleOptions, type FunctionBundle } from "./build/bundleFunction.js";
+export { containerLogPrinter } from "./lambda/printContainerLog.js";

@@ -2,15 +2,11 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { errorMessage } from "@pipeline/core";
+import { containerLogPrinter } from "./lambda/printContainerLog.js";
 import { PortInUseError } from "./stack/ports.js";
 import { removeLocalData } from "./stack/removeLocalData.js";
 import { startLocalStack } from "./stack/startLocalStack.js";
 import { serveDashboard } from "./web/serveDashboard.js";
-
-// Handlers log through Powertools; a developer's terminal wants warnings, not a line per message.
-process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-// CloudWatch's embedded metric format means nothing in a terminal.
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
 
 const port = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -21,10 +17,11 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
-const USAGE = "usage: npm start [-- --fresh]   (--fresh: remove the local data first and start from empty)";
+const USAGE = "usage: npm start [-- --fresh] [-- --verbose]   (--fresh: remove the local data first and start from empty; --verbose: every line the functions log, not only warnings)";
 let fresh = false;
+let verbose = false;
 try {
-  fresh = parseArgs({ options: { fresh: { type: "boolean", default: false } } }).values.fresh;
+  ({ fresh, verbose } = parseArgs({ options: { fresh: { type: "boolean", default: false }, verbose: { type: "boolean", default: false } } }).values);
 } catch (error) {
   console.error(`${errorMessage(error)}\n${USAGE}`);
   process.exit(2);
@@ -55,6 +52,7 @@ try {
     authSecret: process.env.AUTH_SECRET,
     staticHandler: serveDashboard({ distDir: dashboardDir, wsUrl: () => wsUrl }),
     log: (message) => console.log(message),
+    containerLog: containerLogPrinter(verbose ? "all" : "warnings"),
   });
   const { endpoints } = stack;
   wsUrl = endpoints.wsUrl;

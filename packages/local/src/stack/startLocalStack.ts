@@ -16,6 +16,7 @@ import pg from "pg";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
 import { buildFunctions, type BuiltFunctions } from "../lambda/buildFunctions.js";
 import type { ColdStart, ContainerLogLine } from "../lambda/ContainerPool.js";
+import { containerLogPrinter } from "../lambda/printContainerLog.js";
 import type { FunctionContainers } from "../lambda/FunctionContainers.js";
 import { createContainerPipeline } from "../pipeline/createContainerPipeline.js";
 import { createPipeline, LOCAL_CREDENTIALS, type InProcessPipeline } from "../pipeline/createPipeline.js";
@@ -69,7 +70,7 @@ export interface LocalStackOptions {
   tuning?: Partial<Record<VariableName, string>>;
   /** An idle container is stopped after this long (default 60 s). */
   idleRetireSeconds?: number;
-  /** The containers' log lines; printed with the function's name when not given. */
+  /** The containers' log lines; their warnings and the runtime's lines are printed when not given. */
   containerLog?: (line: ContainerLogLine) => void;
   onColdStart?: (coldStart: ColdStart) => void;
   /** In-process only: the worker's processing step; the real media step when not given. */
@@ -164,14 +165,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (runtime === "containers") {
       const buildStarted = performance.now();
       const built = options.built ?? (await buildFunctions(wiring, join(options.dir, "functions")));
-      if (!options.built) log(`functions  built in ${((performance.now() - buildStarted) / 1000).toFixed(1)} s into ${built.dir}; each runs in containers of its own`);
+      if (!options.built) log(`functions  bundles in ${built.dir} (${((performance.now() - buildStarted) / 1000).toFixed(1)} s; rebuilt only when a source changed); containers start on demand`);
       const containerPipeline = createContainerPipeline({
         ...resources,
         wiring,
         built,
         ...(options.tuning ? { tuning: options.tuning } : {}),
         ...(options.idleRetireSeconds !== undefined ? { idleRetireSeconds: options.idleRetireSeconds } : {}),
-        log: options.containerLog ?? printContainerLine,
+        log: options.containerLog ?? containerLogPrinter("warnings"),
         ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
       });
       containers = containerPipeline.containers;
@@ -209,7 +210,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => closeServer(http));
 
-    pipeline.startRunners(options.onInvocation);
+    // An invocation that failed as a whole (error, crash, timeout, a failed delete) is worth a line.
+    pipeline.startRunners(
+      options.onInvocation ??
+        ((report) => {
+          if (report.outcome === "failed" || report.outcome === "timed-out") log(`${report.name}: invocation ${report.outcome} (${report.records} records): ${errorMessage(report.error)}`);
+        }),
+    );
     if (engine.released > 0) log(`resumed    ${engine.released} message(s) the last run had in flight`);
     // Queue state that is gone (deleted, or kept for another database) cannot say what is left to
     // do; the database can: its unfinished batches are enqueued again.
@@ -253,12 +260,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
-}
-
-/** A container's line as `sam local` shows it: the function's output as written, the runtime's lines marked. */
-function printContainerLine({ containerId, stream, line }: ContainerLogLine): void {
-  if (stream === "stdout") process.stdout.write(`${line}\n`);
-  else process.stderr.write(stream === "runtime" ? `[${containerId}] ${line}\n` : `${line}\n`);
 }
 
 async function loadOrCreateSecret(path: string): Promise<string> {
