@@ -1,11 +1,15 @@
+import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { ChangeMessageVisibilityBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { pathToFileURL } from "node:url";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { ChangeMessageVisibilityBatchCommand, DeleteQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { deadLetterQueueName, type QueueName, type Wiring } from "@pipeline/wiring";
-import { startFauxqs } from "fauxqs";
-import { localSqsClient } from "../pipeline/createPipeline.js";
+import { LOCAL_CREDENTIALS, localSqsClient } from "../pipeline/createPipeline.js";
 import { createQueues, type StackQueues } from "./createQueues.js";
+import type { QueueEngineProcessOptions } from "./queueEngineProcess.js";
 
 export interface QueueEngineOptions {
   /** The stack's folder: messages go to `queues/`, objects to `objects/`. */
@@ -33,9 +37,11 @@ export interface QueueEngine {
 }
 
 /**
- * fauxqs (SQS and S3) with its state on disk: every change to a queue is written through to SQLite
- * under `queues/` and every object is a file under `objects/`, so a stop, Ctrl-C or `kill -9` loses
- * no message and no upload.
+ * fauxqs (SQS and S3) in a process of its own, with its state on disk: every change to a queue is
+ * written through to SQLite under `queues/` and every object is a file under `objects/`, so a stop,
+ * Ctrl-C or `kill -9` loses no message and no upload. Nothing else runs in its process, so no
+ * function, upload or gateway can stall it; the stack talks to it over SQS's and S3's own APIs and
+ * fauxqs's inspection endpoint.
  */
 export async function startQueueEngine(options: QueueEngineOptions): Promise<QueueEngine> {
   const dataDirs = { queues: join(options.dir, "queues"), objects: join(options.dir, "objects") };
@@ -44,26 +50,68 @@ export async function startQueueEngine(options: QueueEngineOptions): Promise<Que
   const hadQueues = existsSync(join(dataDirs.queues, "fauxqs.db"));
   const restored = hadQueues && existsSync(ownerFile) && (await readFile(ownerFile, "utf8")).trim() === owner;
 
-  const engine = await startFauxqs({ port: options.port, logger: false, dataDir: dataDirs.queues, s3StorageDir: dataDirs.objects });
+  const engine = await startEngineProcess({ port: options.port, dataDir: dataDirs.queues, s3StorageDir: dataDirs.objects });
   const endpoint = `http://127.0.0.1:${engine.port}`;
   const sqs = localSqsClient(endpoint);
+  const s3 = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
   try {
-    if (hadQueues && !restored) await purgeAll(engine, options.wiring);
+    if (hadQueues && !restored) await purgeAll(endpoint, sqs, options.wiring);
     const queues = await createQueues(sqs, options.wiring);
-    engine.createBucket(options.bucket);
+    await s3.send(new CreateBucketCommand({ Bucket: options.bucket })).catch((error: unknown) => {
+      if (!(error instanceof Error && error.name === "BucketAlreadyOwnedByYou")) throw error;
+    });
     await mkdir(dataDirs.queues, { recursive: true });
     await writeFile(ownerFile, owner + "\n");
-    const released = restored ? await releaseInFlight(engine, sqs, options.wiring) : 0;
+    const released = restored ? await releaseInFlight(endpoint, sqs, options.wiring) : 0;
     return { endpoint, queues, restored, released, dataDirs, stop: () => engine.stop() };
   } catch (error) {
     await engine.stop();
     throw error;
   } finally {
     sqs.destroy();
+    s3.destroy();
   }
 }
 
-type Engine = Awaited<ReturnType<typeof startFauxqs>>;
+interface EngineProcess {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** How long the engine gets to close its database before it is killed. */
+const ENGINE_STOP_MILLIS = 5_000;
+
+/** Starts queueEngineProcess.ts (through tsx's loader, as the stack itself runs) and waits for its port. */
+async function startEngineProcess(options: QueueEngineProcessOptions): Promise<EngineProcess> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const child: ChildProcess = fork(new URL("./queueEngineProcess.ts", import.meta.url), [JSON.stringify(options)], {
+    execArgv: ["--import", tsx],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("message", (message) => resolve((message as { port: number }).port));
+    child.once("exit", (code, signal) => reject(new Error(`the queue engine exited while starting (${signal ?? `exit code ${code}`})`)));
+  });
+  return {
+    port,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), ENGINE_STOP_MILLIS);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** What fauxqs's inspection endpoint says of a queue: its URL and the receipts of messages in flight. */
+async function inspectQueue(endpoint: string, name: string): Promise<{ url: string; messages: { inflight: Array<{ receiptHandle: string }> } } | undefined> {
+  const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`queue engine: inspecting ${name} answered ${response.status}`);
+  return (await response.json()) as { url: string; messages: { inflight: Array<{ receiptHandle: string }> } };
+}
 
 function queueNames(wiring: Wiring): string[] {
   return (Object.keys(wiring.queues) as QueueName[]).flatMap((queue) => [queue, deadLetterQueueName(queue)]);
@@ -74,10 +122,10 @@ function queueNames(wiring: Wiring): string[] {
  * will delete them: on AWS they would wait out their visibility timeout (up to 12 minutes here);
  * a local restart hands them out again at once, as a fresh receive (the receive count still grows).
  */
-async function releaseInFlight(engine: Engine, sqs: SQSClient, wiring: Wiring): Promise<number> {
+async function releaseInFlight(endpoint: string, sqs: SQSClient, wiring: Wiring): Promise<number> {
   let released = 0;
   for (const name of queueNames(wiring)) {
-    const queue = engine.inspectQueue(name);
+    const queue = await inspectQueue(endpoint, name);
     if (!queue) continue;
     const handles = queue.messages.inflight.map((entry) => entry.receiptHandle);
     for (let start = 0; start < handles.length; start += 10) {
@@ -95,8 +143,11 @@ async function releaseInFlight(engine: Engine, sqs: SQSClient, wiring: Wiring): 
 }
 
 /** Queue state kept for another database refers to batches this one does not have. */
-async function purgeAll(engine: Engine, wiring: Wiring): Promise<void> {
-  for (const name of queueNames(wiring)) if (engine.inspectQueue(name)) engine.deleteQueue(name);
+async function purgeAll(endpoint: string, sqs: SQSClient, wiring: Wiring): Promise<void> {
+  for (const name of queueNames(wiring)) {
+    const queue = await inspectQueue(endpoint, name);
+    if (queue) await sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
+  }
 }
 
 /** Host, port and database name: enough to tell two databases apart, and no credentials. */
