@@ -20,7 +20,7 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
   // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
   // gives nothing a chance to flush or to hand messages back.
   it.each(["SIGINT", "SIGKILL"] as const)(
-    "%s to every process of the stack, then npm start again: 400 real images through the upload service, all completed, none failed",
+    "%s to every process of the stack, then npm start again: 400 real images through the upload service, all completed, none failed, no container left behind",
     async (signal) => {
       // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
       const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
@@ -48,14 +48,19 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
         return state.processed >= 40 ? state : undefined;
       }, 90_000, "the batch to be under way");
 
+      const containers = first.containerPids();
+
       // Act: stop every process of the stack mid-batch, then start it again on the same folder.
       await first.signalAll(signal);
+      const orphans = first.containerPids();
       const second = StackProcess.start(dir, ports);
       cleanups.push(() => second.signalAll("SIGINT").catch(() => second.signalAll("SIGKILL")));
       await second.ready();
 
       // Assess
       expect(atStop.processed, "stopped while uploads were still to do").toBeLessThan(UPLOADS);
+      expect(containers.length, "the functions ran in containers of their own").toBeGreaterThan(0);
+      expect(orphans, "no container outlives its stack").toEqual([]);
       const final = await waitFor(async () => {
         const state = await batchState(database, batchId);
         return state.status === "completed" ? state : undefined;
