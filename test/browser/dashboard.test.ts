@@ -87,10 +87,12 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
    * picture's dimensions, which differ between the generated images.
    */
   const holdDescriptionsOf = async (files: readonly GeneratedFile[]): Promise<() => void> => {
-    const held = await Promise.all(files.map(async (file) => {
-      const { width, height } = await sharp(file.data).metadata();
-      return `: ${width}×${height} `;
-    }));
+    const held = await Promise.all(
+      files.map(async (file) => {
+        const { width, height } = await sharp(file.data).metadata();
+        return `: ${width}×${height} `;
+      }),
+    );
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     ollama.use((request, call) => {
