@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { variables, type VariableName } from "@pipeline/wiring";
-import type { StageSecrets } from "./pipeline/localResourceValues.js";
 import { PortInUseError } from "./stack/ports.js";
 import { removeLocalData } from "./stack/removeLocalData.js";
+import { stageSecretsFromEnvironment } from "./stack/stageSecretsFromEnvironment.js";
 import { startLocalStack } from "./stack/startLocalStack.js";
 import { serveDashboard } from "./web/serveDashboard.js";
 
@@ -21,20 +20,6 @@ const port = (name: string, fallback: number): number => {
   }
   return value;
 };
-
-/**
- * The stage secrets a developer may set in this shell (AI_BASE_URL, AI_VISION_MODEL,
- * AI_EMBEDDING_MODEL): the stack sets them on the functions that read them, as a stage would.
- */
-function stageSecretsFromEnvironment(): StageSecrets {
-  const secrets: StageSecrets = {};
-  for (const [name, variable] of Object.entries(variables) as Array<[VariableName, (typeof variables)[VariableName]]>) {
-    if (variable.from !== "secret" || variable.secret === "databaseUrl" || variable.secret === "authSecret") continue;
-    const value = process.env[name];
-    if (value) secrets[variable.secret] = value;
-  }
-  return secrets;
-}
 
 const USAGE = "usage: npm start [-- --fresh]   (--fresh: remove the local data first and start from empty)";
 let fresh = false;
@@ -68,7 +53,7 @@ try {
     },
     databaseUrl: process.env.DATABASE_URL,
     authSecret: process.env.AUTH_SECRET,
-    secrets: stageSecretsFromEnvironment(),
+    secrets: stageSecretsFromEnvironment(process.env),
     staticHandler: serveDashboard({ distDir: dashboardDir, wsUrl: () => wsUrl }),
     log: (message) => console.log(message),
   });
