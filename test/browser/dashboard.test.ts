@@ -1,26 +1,28 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
-import { PostgresStageStore } from "@pipeline/adapters/postgres";
-import { S3ObjectStore } from "@pipeline/adapters/s3";
-import { generateImages, LOCAL_CREDENTIALS, PipelineClient, scratchDir, serveDashboard, startLocalStack, type GeneratedFile, type LocalStack } from "@pipeline/local";
-import { BuiltInAiService, MediaUploadProcessor } from "@pipeline/media";
+import { generateImages, PipelineClient, scratchDir, serveDashboard, startLocalStack, type GeneratedFile, type LocalStack } from "@pipeline/local";
 import { batchState } from "@pipeline/testkit";
 import { wiring } from "@pipeline/wiring";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { FakeOllama, ollamaAnswers } from "../processing/fakeOllama.js";
+import { ANY_PORTS, printWarnings, warmContainers } from "../support/startTestStack.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 import { waitFor } from "../support/waitFor.js";
-import { GatedProcessor } from "./GatedProcessor.js";
 import { buildDashboard } from "./buildDashboard.js";
 import { launchChromium, type RunningBrowser } from "./launchChromium.js";
 
-const anyPorts = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0 };
 const ARTIFACTS = "test-results";
-const UI_TIMEOUT = 20_000;
+// Generous: on a busy two-core machine twenty images take seconds through the media step.
+const UI_TIMEOUT = 60_000;
 
-/** One upload per worker invocation: each file's outcome commits on its own, so a batch can stop half-way. */
-const onePerInvocation = { ...wiring, functions: { ...wiring.functions, worker: { ...wiring.functions.worker, batchSize: 1 } } };
+/**
+ * One upload per worker invocation: each file's outcome commits on its own, so a batch can stop
+ * half-way. Twelve workers at most, warm before the tests: room for ten held uploads and two more.
+ */
+const WORKERS = 12;
+const onePerInvocation = { ...wiring, functions: { ...wiring.functions, worker: { ...wiring.functions.worker, batchSize: 1, maxConcurrency: WORKERS } } };
 
 /** The page's DOM as far as the probes below read it: this test's program has no DOM lib. */
 interface DomElement {
@@ -48,37 +50,58 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
   let distDir: string;
   let database: TestDatabase;
   let stack: LocalStack;
-  let s3: S3Client;
+  let ollama: FakeOllama;
   let browser: RunningBrowser;
-  const processor = new GatedProcessor();
 
   beforeAll(async () => {
     dir = await scratchDir("pipeline-browser-");
     distDir = join(dir, "dist");
-    [database] = await Promise.all([createTestDatabase(), buildDashboard(distDir), mkdir(ARTIFACTS, { recursive: true })]);
+    [database, ollama] = await Promise.all([createTestDatabase(), FakeOllama.start(), buildDashboard(distDir), mkdir(ARTIFACTS, { recursive: true })]);
+    // The deployed bundles in containers, the worker's real media step asking the stage's AI server.
     stack = await startLocalStack({
       dir,
-      ports: anyPorts,
+      ports: ANY_PORTS,
       databaseUrl: database.url,
       pooledDatabaseUrl: database.pooledUrl(),
       wiring: onePerInvocation,
-      processor,
-      runtime: "in-process",
+      built: inject("builtFunctions"),
+      secrets: { aiBaseUrl: ollama.baseUrl },
+      containerLog: printWarnings,
       // Read per request: `stack` is assigned once the gateway (and so its URL) exists.
       staticHandler: serveDashboard({ distDir, wsUrl: () => stack?.endpoints.wsUrl }),
     });
-    // The real media step, so thumbnails exist: it reads the uploads from the stack's own S3.
-    s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
-    processor.use(new MediaUploadProcessor({ objects: new S3ObjectStore(s3, stack.endpoints.bucket), ai: new BuiltInAiService(), stages: new PostgresStageStore(stack.pipeline.sql) }));
-    browser = await launchChromium();
+    [browser] = await Promise.all([launchChromium(), warmContainers(stack, "worker", WORKERS)]);
   });
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
-    s3?.destroy();
+    await ollama?.close();
     await database?.drop();
     await rm(dir, { recursive: true, force: true });
   });
+
+  /**
+   * Holds the AI server's answer to every description request for one of `files` until the
+   * returned function is called: those uploads stay mid-way (thumbnail made, description pending)
+   * in their worker containers for as long as the test needs. The worker's prompt names each
+   * picture's dimensions, which differ between the generated images.
+   */
+  const holdDescriptionsOf = async (files: readonly GeneratedFile[]): Promise<() => void> => {
+    const held = await Promise.all(
+      files.map(async (file) => {
+        const { width, height } = await sharp(file.data).metadata();
+        return `: ${width}×${height} `;
+      }),
+    );
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    ollama.use((request, call) => {
+      const prompt = String(request.body.prompt ?? "");
+      const hold = request.path === "/api/generate" && held.some((dimensions) => prompt.includes(dimensions));
+      return { ...ollamaAnswers(request, call), ...(hold ? { until: released } : {}) };
+    });
+    return release;
+  };
 
   const tokenFor = async (userId: string) => (await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, userId)).token;
 
@@ -140,11 +163,11 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
   });
 
   it("shows the connection cut mid-batch as reconnecting, then catches up from a snapshot to the exact final counts", async () => {
-    // Prepare: the first 8 images go through, the other 12 files (2 unreadable) wait for the test.
+    // Prepare: the first 8 images go through and the 2 unreadable files fail at once; the other 10
+    // images wait for the test at the AI server.
     const userId = "reconnect-user";
     const files = await generateImages(18, 2);
-    const passing = new Set(files.slice(0, 8).map((file) => file.filename));
-    const releaseUploads = processor.hold((upload) => !passing.has(upload.filename));
+    const releaseUploads = await holdDescriptionsOf(files.slice(8, 18));
     const page = await browser.context.newPage();
     // The page's sockets go through the browser untouched, except that while `socketsHeld` is
     // pending a new one stays in its handshake: the page cannot reconnect until the test allows it.
@@ -160,7 +183,7 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
     await connection(page, "connected");
     expect(page.url()).not.toContain("token=");
     await pick(page, files);
-    await batchBar(page, 8, 20);
+    await batchBar(page, 10, 20);
     const batchId = (await page.locator("li.batch").getAttribute("data-batch-id")) ?? "";
 
     // Act: cut the page's connection from the server side, keep it from coming back, finish the batch.
@@ -179,7 +202,7 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
     allowSockets();
 
     // Assess
-    expect(whileOffline).toBe("8");
+    expect(whileOffline).toBe("10");
     await connection(page, "connected");
     await batchBar(page, 20, 20);
     expect(await counts(page)).toEqual({ processed: "20 of 20 processed", succeeded: "18 succeeded", failed: "2 failed" });

@@ -9,81 +9,10 @@ import { environments, runtimeMajor, variables, wiring, type EnvironmentName, ty
 import { describe, expect, it } from "vitest";
 import rootPackage from "../../package.json";
 import mediaPackage from "../../packages/media/package.json";
-import {
-  FakeBucket,
-  FakeFunction,
-  FakeOutput,
-  FakeQueue,
-  FakeSecret,
-  FakeWebSocketApi,
-  installSstStandIns,
-  resolveDeep,
-  type Args,
-  type Recording,
-  type SstConfig,
-} from "./sstStandIns.js";
+import { deploy, deployedFunctions, environmentOf, functionArgs, functionFor, STAGE_SECRETS, type DeployedFunction } from "./deployStack.js";
+import { FakeBucket, FakeQueue, FakeSecret, FakeWebSocketApi, resolveDeep, type Args, type Recording } from "./sstStandIns.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-
-const STAGE_SECRETS = {
-  DatabaseUrl: "postgresql://pipeline:s3cret@ep-quiet-sky-123456-pooler.us-east-1.aws.neon.tech/pipeline?sslmode=require",
-  AuthSecret: "k4N9w2Qx7LrT5vB8yZ3mC6pH1sD0fG4jE7uA2nR9",
-};
-
-interface Deployment {
-  config: SstConfig;
-  recording: Recording;
-  outputs: Record<string, unknown>;
-}
-
-/** Evaluates sst.config.ts's run() against the stand-ins, as `sst deploy` would on AWS. */
-async function deploy(options: { stage?: string; secretValues?: Record<string, string> } = {}): Promise<Deployment> {
-  const recording = installSstStandIns({ secretValues: STAGE_SECRETS, ...options });
-  // A computed specifier: the main tsconfig must not follow it into SST's platform types.
-  const module = (await import(pathToFileURL(join(ROOT, "sst.config.ts")).href)) as { default: SstConfig };
-  const outputs = resolveDeep(await module.default.run()) as Record<string, unknown>;
-  return { config: module.default, recording, outputs };
-}
-
-interface DeployedFunction {
-  trigger: string;
-  args: Args;
-}
-
-/** Every function the stage deploys, with what triggers it: a queue, a WebSocket route or the schedule. */
-function deployedFunctions(recording: Recording): DeployedFunction[] {
-  const functions: DeployedFunction[] = [];
-  for (const queue of recording.queues) {
-    if (queue.subscription) functions.push({ trigger: `queue ${queue.componentName}`, args: functionArgs(recording, queue.subscription.subscriber) });
-  }
-  for (const api of recording.webSocketApis) {
-    for (const route of api.routes) functions.push({ trigger: `route ${route.route}`, args: functionArgs(recording, route.handler) });
-  }
-  for (const cron of recording.crons) functions.push({ trigger: `cron ${cron.componentName}`, args: functionArgs(recording, cron.args.function ?? cron.args.job) });
-  return functions;
-}
-
-/** A subscriber, route handler or cron job as SST accepts it: a handler path, function arguments, or a function's ARN. */
-function functionArgs(recording: Recording, target: unknown): Args {
-  if (typeof target === "string") return { handler: target };
-  if (target instanceof FakeFunction) return target.args;
-  if (target instanceof FakeOutput) {
-    const arn = target.resolve();
-    const fn = recording.functions.find((candidate) => candidate.arn.resolve() === arn);
-    if (!fn) throw new Error(`no function with ARN ${String(arn)}`);
-    return fn.args;
-  }
-  if (typeof target === "object" && target !== null) return target as Args;
-  throw new Error(`not a function: ${String(target)}`);
-}
-
-/** The function deployed for a handler path; its triggers are listed in `triggers`. */
-function functionFor(recording: Recording, handler: string): DeployedFunction & { triggers: string[] } {
-  const matches = deployedFunctions(recording).filter((fn) => fn.args.handler === handler);
-  const first = matches[0];
-  if (!first) throw new Error(`no deployed function runs ${handler}`);
-  return { ...first, triggers: matches.map((fn) => fn.trigger) };
-}
 
 /** The main queue and dead-letter queue of each wiring queue, found through the function subscribed to it. */
 function queuePairs(recording: Recording): Record<QueueName, { queue: FakeQueue; dlq: FakeQueue }> {
@@ -127,14 +56,6 @@ function megabytes(size: unknown): number {
   const match = /^(\d+) MB$/.exec(String(resolveDeep(size)));
   if (!match?.[1]) throw new Error(`not an SST size in MB: ${String(size)}`);
   return Number(match[1]);
-}
-
-function environmentOf(fn: DeployedFunction): Record<string, string> {
-  const environment = resolveDeep(fn.args.environment ?? {}) as Record<string, unknown>;
-  for (const [name, value] of Object.entries(environment)) {
-    if (typeof value !== "string" || value === "") throw new Error(`${fn.trigger}: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
-  }
-  return environment as Record<string, string>;
 }
 
 /** Names for the resources a grant can point at: `uploads`, `uploads DLQ`, `bucket/*`, `websocket`. */

@@ -9,7 +9,12 @@ import { batchState } from "@pipeline/testkit";
 import { StackProcess, type StackPorts } from "../support/StackProcess.js";
 import { waitFor } from "../support/waitFor.js";
 
-const UPLOADS = 400;
+const UPLOADS = 200;
+/**
+ * Each start builds the bundles into its own folder (the second reuses them) and cold-starts the
+ * function containers; on two busy cores that takes minutes, not the suite's default 2.
+ */
+const TEST_TIMEOUT_MILLIS = 300_000;
 
 describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
   const cleanups: Array<() => Promise<void>> = [];
@@ -20,7 +25,7 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
   // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
   // gives nothing a chance to flush or to hand messages back.
   it.each(["SIGINT", "SIGKILL"] as const)(
-    "%s to every process of the stack, then npm start again: 400 real images through the upload service, all completed, none failed",
+    "%s to every process of the stack, then npm start again: 200 real images through the upload service, all completed, none failed, no container left behind",
     async (signal) => {
       // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
       const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
@@ -46,20 +51,25 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
       const atStop = await waitFor(async () => {
         const state = await batchState(database, batchId);
         return state.processed >= 40 ? state : undefined;
-      }, 90_000, "the batch to be under way");
+      }, 150_000, "the batch to be under way");
+
+      const containers = first.containerPids();
 
       // Act: stop every process of the stack mid-batch, then start it again on the same folder.
       await first.signalAll(signal);
+      const orphans = first.containerPids();
       const second = StackProcess.start(dir, ports);
       cleanups.push(() => second.signalAll("SIGINT").catch(() => second.signalAll("SIGKILL")));
       await second.ready();
 
       // Assess
       expect(atStop.processed, "stopped while uploads were still to do").toBeLessThan(UPLOADS);
+      expect(containers.length, "the functions ran in containers of their own").toBeGreaterThan(0);
+      expect(orphans, "no container outlives its stack").toEqual([]);
       const final = await waitFor(async () => {
         const state = await batchState(database, batchId);
         return state.status === "completed" ? state : undefined;
-      }, 120_000, "the batch to complete after the restart");
+      }, 150_000, "the batch to complete after the restart");
       expect(final).toMatchObject({ total: UPLOADS, processed: UPLOADS, successful: UPLOADS, failed: 0 });
       expect(final.actual).toMatchObject({ all: UPLOADS, completed: UPLOADS, failed: 0 });
       const { rows } = await database.query<{ thumbnails: number }>(
@@ -69,5 +79,6 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
       expect(rows[0]?.thumbnails, "every upload was read from storage and got its thumbnail").toBe(UPLOADS);
       expect(second.log).toMatch(/queues\s+restored/);
     },
+    TEST_TIMEOUT_MILLIS,
   );
 });

@@ -13,6 +13,8 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
   /** Waits this long before answering. */
   delayMillis?: number;
+  /** Answers once this settles: a test holds chosen requests for as long as it needs. */
+  until?: Promise<unknown>;
 }
 
 export type Script = (request: OllamaRequest, call: number) => ScriptedAnswer;
@@ -67,6 +69,7 @@ export class FakeOllama {
     this.requests.push(recorded);
     const answer = this.script(recorded, this.requests.length);
     if (answer.delayMillis) await new Promise((resolve) => setTimeout(resolve, answer.delayMillis));
+    await answer.until;
     return answer;
   }
 }

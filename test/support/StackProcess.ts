@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { readStackFile, type StackFile } from "@pipeline/local";
 import { waitFor } from "./waitFor.js";
 
@@ -64,6 +65,24 @@ export class StackProcess {
 
   get log(): string {
     return this.output;
+  }
+
+  /**
+   * The pids of this stack's function containers alive now, wherever they are: every process
+   * running the runtime client `npm start` built into this stack's folder.
+   */
+  containerPids(): number[] {
+    const bootstrap = join(resolve(this.dir), "functions", "runtime", "bootstrap.mjs");
+    return readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(bootstrap);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
   }
 
   /** Sends `signal` to every process of the stack and waits until none is left. */

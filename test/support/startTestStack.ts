@@ -34,5 +34,18 @@ export function inProcessPipeline(stack: LocalStack): InProcessPipeline {
   return stack.inProcess;
 }
 
+/**
+ * Starts `count` containers of a queue function at once and waits for them (as provisioned
+ * concurrency would), so that a test's timing does not include cold starts: many at once take
+ * seconds each on a busy machine.
+ */
+export async function warmContainers(stack: LocalStack, functionName: string, count: number): Promise<void> {
+  if (!stack.containers) throw new Error("the stack runs its functions in-process: there are no containers to warm");
+  const pool = stack.containers.pool(functionName);
+  const outcomes = await Promise.all(Array.from({ length: count }, () => pool.invoke({ Records: [] })));
+  const failed = outcomes.find((outcome) => outcome.kind !== "returned");
+  if (failed) throw new Error(`warming ${functionName}: ${JSON.stringify(failed)}`);
+}
+
 /** Keeps a test's output readable: the containers' warnings and errors, and the runtime's own lines (cold starts, exits). */
 export const printWarnings = containerLogPrinter("warnings");

@@ -5,6 +5,7 @@ export { startManagementServer } from "./gateway/startManagementServer.js";
 export { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type InProcessPipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
 export { createContainerPipeline, type ContainerPipeline, type ContainerPipelineOptions } from "./pipeline/createContainerPipeline.js";
 export type { Pipeline } from "./pipeline/Pipeline.js";
+export type { StageSecrets } from "./pipeline/localResourceValues.js";
 export { buildFunctions, REPOSITORY_ROOT, type BuiltFunction, type BuiltFunctions } from "./lambda/buildFunctions.js";
 export { FunctionContainers } from "./lambda/FunctionContainers.js";
 export { ContainerPool, type ColdStart, type ContainerLogLine } from "./lambda/ContainerPool.js";

@@ -5,6 +5,7 @@ import { errorMessage } from "@pipeline/core";
 import { containerLogPrinter } from "./lambda/printContainerLog.js";
 import { PortInUseError } from "./stack/ports.js";
 import { removeLocalData } from "./stack/removeLocalData.js";
+import { stageSecretsFromEnvironment } from "./stack/stageSecretsFromEnvironment.js";
 import { startLocalStack } from "./stack/startLocalStack.js";
 import { serveDashboard } from "./web/serveDashboard.js";
 
@@ -50,6 +51,7 @@ try {
     },
     databaseUrl: process.env.DATABASE_URL,
     authSecret: process.env.AUTH_SECRET,
+    secrets: stageSecretsFromEnvironment(process.env),
     staticHandler: serveDashboard({ distDir: dashboardDir, wsUrl: () => wsUrl }),
     log: (message) => console.log(message),
     containerLog: containerLogPrinter(verbose ? "all" : "warnings"),

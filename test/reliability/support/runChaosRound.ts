@@ -121,44 +121,18 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
     ),
   );
   const batchIds = expected.map((batch) => batch.batchId);
-  const poison = await sendPoison(env, stack, expected[0]?.batchId ?? randomUUID(), sizes.poisonMessages);
+  const poison = await sendPoison(env.sqs, stack, expected[0]?.batchId ?? randomUUID(), sizes.poisonMessages);
   admin.scheduleTerminations(sizes.terminations, sizes.terminationWindowMillis, random);
 
-  const reconcile: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
-  const violations: string[] = [];
-  const reconcileOnce = async () => {
-    const result = await batchctl(env.stackDir, "reconcile", "--lost-after", String(sizes.lostAfterSeconds), "--json");
-    reconcile.runs++;
-    // A run that meets a terminated session fails; the next one repeats its work.
-    if (result.code !== 0) return void reconcile.failedRuns++;
-    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
-    reconcile.finalizationRequested += summary.finalizationRequested;
-    reconcile.requeuedUploads += summary.requeuedUploads;
-    reconcile.resentBatches += summary.resentBatches;
-    reconcile.repairedCounters += summary.repairedCounters;
-    if (summary.repairedCounters > 0) violations.push(`I1/I2 the reconciler repaired the counters of ${summary.repairedCounters} batch(es): they disagreed with the uploads table`);
-  };
-
-  const settled = await settle(sizes, async () => {
-    const { rows } = await admin.sql.query<{ open: number }>(
-      "SELECT count(*)::int AS open FROM upload_batches WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'processing')",
-      [batchIds],
-    );
-    if ((rows[0]?.open ?? 1) > 0) return false;
-    const told = clients.every((client) => expected.every((batch) => batch.userId !== client.userId || client.completedAt(batch.batchId) !== undefined));
-    return told && (await queuedMessages(env.sqs, stack)) === 0;
-  }, reconcileOnce);
+  const { figures: reconcile, violations, once: reconcileOnce } = reconcilerRuns(env.stackDir, sizes.lostAfterSeconds);
+  const settled = await settle(sizes, () => roundIsQuiet(env, expected, clients), reconcileOnce);
   await admin.stopTerminations();
   if (!settled) violations.push(`I5 the run did not settle within ${sizes.settleTimeoutMillis} ms`);
 
   // Assess: a last reconcile must find nothing to repair, then every invariant is checked.
   await reconcileOnce();
-  const states = new Map<string, BatchState>();
-  for (const batchId of batchIds) states.set(batchId, await batchState(admin.sql, batchId));
-  const finalizations = await admin.finalizations(batchIds);
   const logLines = new Map(batchIds.map((batchId) => [batchId, env.logger.finalizations.get(batchId) ?? 0]));
-  const letters = await deadLetters(env.stackDir);
-  violations.push(...checkBatches(expected, states, finalizations, logLines), ...checkClients(clients, expected, states), ...checkDeadLetters(letters, poison));
+  const { finalizations, letters } = await checkRound(env, { expected, clients, poison, finalizedLogLines: logLines }, violations);
   const crashes = env.uncaught.slice(uncaughtBefore).map((error) => (error instanceof Error ? `${error.message} (${error.stack?.split("\n")[1]?.trim() ?? "no stack"})` : String(error)));
   for (const client of clients) client.close();
   await purgeDeadLetters(env.sqs, stack);
@@ -184,8 +158,68 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
   };
 }
 
+/**
+ * `batchctl reconcile` as an operator (or the schedule) runs it, with the figures of every run and
+ * a violation for each repair of counters (they must never disagree with the uploads table).
+ */
+export function reconcilerRuns(stackDir: string, lostAfterSeconds: number): { figures: ReconcileFigures; violations: string[]; once(): Promise<void> } {
+  const figures: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
+  const violations: string[] = [];
+  const once = async () => {
+    const result = await batchctl(stackDir, "reconcile", "--lost-after", String(lostAfterSeconds), "--json");
+    figures.runs++;
+    // A run that meets a terminated session fails; the next one repeats its work.
+    if (result.code !== 0) return void figures.failedRuns++;
+    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
+    figures.finalizationRequested += summary.finalizationRequested;
+    figures.requeuedUploads += summary.requeuedUploads;
+    figures.resentBatches += summary.resentBatches;
+    figures.repairedCounters += summary.repairedCounters;
+    if (summary.repairedCounters > 0) violations.push(`I1/I2 the reconciler repaired the counters of ${summary.repairedCounters} batch(es): they disagreed with the uploads table`);
+  };
+  return { figures, violations, once };
+}
+
+/** What a round's checks read: the test's own database session, SQS client and the stack. */
+export interface RoundObservers {
+  stack: LocalStack;
+  stackDir: string;
+  admin: DatabaseAdmin;
+  sqs: SQSClient;
+}
+
+/** Every batch of the round closed, every client told, and no message left anywhere in the queues. */
+export async function roundIsQuiet(env: RoundObservers, expected: readonly ExpectedBatch[], clients: readonly RecordingClient[]): Promise<boolean> {
+  const { rows } = await env.admin.sql.query<{ open: number }>(
+    "SELECT count(*)::int AS open FROM upload_batches WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'processing')",
+    [expected.map((batch) => batch.batchId)],
+  );
+  if ((rows[0]?.open ?? 1) > 0) return false;
+  const told = clients.every((client) => expected.every((batch) => batch.userId !== client.userId || client.completedAt(batch.batchId) !== undefined));
+  return told && (await queuedMessages(env.sqs, env.stack)) === 0;
+}
+
+/** Checks every invariant on a settled round, adding what it finds to `violations`; returns what it read. */
+export async function checkRound(
+  env: RoundObservers,
+  round: { expected: readonly ExpectedBatch[]; clients: readonly RecordingClient[]; poison: readonly PoisonMessage[]; finalizedLogLines: ReadonlyMap<string, number> },
+  violations: string[],
+): Promise<{ finalizations: Map<string, number>; letters: DeadLetterMessage[] }> {
+  const batchIds = round.expected.map((batch) => batch.batchId);
+  const states = new Map<string, BatchState>();
+  for (const batchId of batchIds) states.set(batchId, await batchState(env.admin.sql, batchId));
+  const finalizations = await env.admin.finalizations(batchIds);
+  const letters = await deadLetters(env.stackDir);
+  violations.push(
+    ...checkBatches(round.expected, states, finalizations, round.finalizedLogLines),
+    ...checkClients(round.clients, round.expected, states),
+    ...checkDeadLetters(letters, round.poison),
+  );
+  return { finalizations, letters };
+}
+
 /** Polls `done` until it holds, running the reconciler on its period meanwhile. */
-async function settle(sizes: ChaosSizes, done: () => Promise<boolean>, reconcileOnce: () => Promise<void>): Promise<boolean> {
+export async function settle(sizes: Pick<ChaosSizes, "settleTimeoutMillis" | "reconcileEveryMillis">, done: () => Promise<boolean>, reconcileOnce: () => Promise<void>): Promise<boolean> {
   const deadline = Date.now() + sizes.settleTimeoutMillis;
   let nextReconcile = Date.now() + sizes.reconcileEveryMillis;
   let confirmations = 0;
@@ -203,13 +237,13 @@ async function settle(sizes: ChaosSizes, done: () => Promise<boolean>, reconcile
 }
 
 /** Bad messages among the good ones: half are not JSON, half name an upload that does not exist. */
-async function sendPoison(env: ChaosEnvironment, stack: LocalStack, batchId: string, count: number): Promise<PoisonMessage[]> {
+export async function sendPoison(sqs: SQSClient, stack: LocalStack, batchId: string, count: number): Promise<PoisonMessage[]> {
   const poison: PoisonMessage[] = Array.from({ length: count }, (_, index) =>
     index % 2 === 0
       ? { queue: "uploads", body: `{"batchId": "${batchId}", "uploadId": ${randomUUID()}`, reason: /^body is not JSON/ }
       : { queue: "uploads", body: JSON.stringify({ batchId, uploadId: randomUUID() }), reason: /^unknown upload / },
   );
-  for (const message of poison) await env.sqs.send(new SendMessageCommand({ QueueUrl: stack.queues[message.queue].url, MessageBody: message.body }));
+  for (const message of poison) await sqs.send(new SendMessageCommand({ QueueUrl: stack.queues[message.queue].url, MessageBody: message.body }));
   return poison;
 }
 
@@ -235,10 +269,10 @@ async function deadLetters(stackDir: string): Promise<DeadLetterMessage[]> {
 }
 
 /** Each round starts with empty dead-letter queues, so its checks see only its own letters. */
-async function purgeDeadLetters(sqs: SQSClient, stack: LocalStack): Promise<void> {
+export async function purgeDeadLetters(sqs: SQSClient, stack: LocalStack): Promise<void> {
   for (const queue of QUEUES) await sqs.send(new PurgeQueueCommand({ QueueUrl: stack.queues[queue].dlqUrl }));
 }
 
-function count(letters: readonly DeadLetterMessage[], queue: DeadLetterMessage["queue"]): number {
+export function count(letters: readonly DeadLetterMessage[], queue: DeadLetterMessage["queue"]): number {
   return letters.filter((letter) => letter.queue === queue).length;
 }

@@ -1,4 +1,4 @@
-import type { Variable } from "@pipeline/wiring";
+import type { SecretName, Variable } from "@pipeline/wiring";
 import type { StackQueues } from "../queues/createQueues.js";
 
 export interface LocalResources {
@@ -11,7 +11,12 @@ export interface LocalResources {
   managementEndpoint: string;
   bucket?: string;
   authSecret: string;
+  /** The stage's other secrets (the AI server's), as `sst secret set` sets them; unset or empty means not set. */
+  secrets?: StageSecrets;
 }
+
+/** Secrets a stage may set besides the two the local stack makes itself (the database and the token key). */
+export type StageSecrets = Partial<Record<Exclude<SecretName, "databaseUrl" | "authSecret">, string>>;
 
 /**
  * Where each kind of contract variable finds its value on the local stack: what `stacks/` takes
@@ -30,7 +35,10 @@ export function localResourceValues(resources: LocalResources): (variable: Varia
       case "managementEndpoint":
         return resources.managementEndpoint;
       case "secret":
-        return variable.secret === "databaseUrl" ? resources.databaseUrl : variable.secret === "authSecret" ? resources.authSecret : undefined;
+        if (variable.secret === "databaseUrl") return resources.databaseUrl;
+        if (variable.secret === "authSecret") return resources.authSecret;
+        // As on a stage: an empty secret is not set (an empty AI_BASE_URL is not a URL).
+        return resources.secrets?.[variable.secret] || undefined;
       case "localEngine":
         // fauxqs serves S3 on the same port as SQS.
         return variable.engine === "postgresProxy" ? resources.pgProxy : resources.sqsEndpoint;

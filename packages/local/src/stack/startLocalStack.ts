@@ -24,6 +24,7 @@ import type { Pipeline } from "../pipeline/Pipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
 import { startPooledDatabase } from "../postgres/pooledDatabase.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
+import type { StageSecrets } from "../pipeline/localResourceValues.js";
 import type { StackQueues } from "../queues/createQueues.js";
 import { startQueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
@@ -56,6 +57,8 @@ export interface LocalStackOptions {
   /** Fail when pgbouncer is missing instead of connecting the functions direct (tests). */
   requirePooler?: boolean;
   authSecret?: string | undefined;
+  /** The stage's other secrets, set on the functions as `stacks/` sets them (e.g. the worker's AI server). */
+  secrets?: StageSecrets;
   wiring?: Wiring;
   bucket?: string;
   /**
@@ -158,7 +161,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gateway.listen();
     stops.push(() => gateway.close());
 
-    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket };
+    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket, ...(options.secrets ? { secrets: options.secrets } : {}) };
     let pipeline: Pipeline;
     let containers: FunctionContainers | undefined;
     let inProcess: InProcessPipeline | undefined;
