@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { bundleFunction, ContainerPool, LAMBDA_RESERVED_VARIABLES, REPOSITORY_ROOT, scratchDir, type ContainerLogLine, type InvocationOutcome, type LocalFunction } from "@pipeline/local";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { waitFor } from "../support/waitFor.js";
 import type { Behaviour } from "./fixtures/behaviours.js";
 
 /** What the fixture's "describe" answers. */
@@ -176,6 +178,17 @@ describe("the local Lambda containers", () => {
 
     expect(outcome).toMatchObject({ kind: "error", errorType: "Runtime.HandlerNotFound" });
     expect(broken.list()).toHaveLength(0);
+  });
+
+  it("ends a container whose runner was killed on its own, mid-invocation", async () => {
+    const fn: LocalFunction = { ...fixture, name: "orphaned", timeoutSeconds: 120, memoryMb: 128, maxConcurrency: 1 };
+    const runner = spawn(process.execPath, ["--import", "tsx", "test/local/fixtures/poolHarness.ts", JSON.stringify(fn)], { stdio: ["ignore", "pipe", "inherit"] });
+    const { pid } = await new Promise<{ pid: number }>((resolve) => runner.stdout.once("data", (data: Buffer) => resolve(JSON.parse(data.toString()) as { pid: number })));
+    expect(alive(pid)).toBe(true);
+
+    runner.kill("SIGKILL");
+
+    await waitFor(() => !alive(pid) || undefined, 5_000, "the orphaned container's exit");
   });
 
   it("retires a container left idle", async () => {

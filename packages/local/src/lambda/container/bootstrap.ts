@@ -78,9 +78,24 @@ function crash(error: unknown): void {
   void done.finally(() => process.exit(129));
 }
 
+/** How often the container checks that its runner is still there. */
+const PARENT_CHECK_MILLIS = 1000;
+
+/**
+ * A sandbox does not outlive Lambda: when the runner that started this container is gone (killed
+ * without its process group), the container is reparented and exits, mid-invocation or not.
+ */
+function exitWithRunner(): void {
+  const runner = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== runner) process.exit(137);
+  }, PARENT_CHECK_MILLIS).unref();
+}
+
 async function run(): Promise<void> {
   process.on("uncaughtException", crash);
   process.on("unhandledRejection", crash);
+  exitWithRunner();
   let handler: Handler;
   try {
     handler = await loadHandler();
