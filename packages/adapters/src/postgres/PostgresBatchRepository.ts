@@ -27,10 +27,13 @@ const UNFINISHED_UPLOAD_IDS = `
 
 // Locks the batches in key order so concurrent finalizers of overlapping sets cannot deadlock.
 // A batch whose failures passed its tolerance ends `failed` here: its remaining uploads are
-// cancelled and counted in the same statement.
+// cancelled and counted in the same statement. A batch already final keeps its version (a late
+// message changes nothing a client sees); every batch is marked pushed at its version, and
+// `pushed_before` tells a final state some earlier call already took for a push.
 const ADVANCE_PROGRESS = `
   WITH locked AS (
-    SELECT id, status, updated_at,
+    SELECT id, status, updated_at, progress_version, pushed_version,
+           status NOT IN ('pending', 'processing') AS was_final,
            (status = 'processing' AND max_failure_percent IS NOT NULL
             AND processed_uploads < total_uploads
             AND failed_uploads * 100.0 > max_failure_percent * total_uploads) AS over_tolerance
@@ -44,27 +47,32 @@ const ADVANCE_PROGRESS = `
     RETURNING u.batch_id
   ), cancelled_per_batch AS (
     SELECT batch_id, count(*)::int AS n FROM cancelled GROUP BY batch_id
+  ), advanced AS (
+    SELECT locked.*, CASE WHEN was_final THEN progress_version ELSE progress_version + 1 END AS next_version
+      FROM locked
   )
   UPDATE upload_batches b
-     SET progress_version = b.progress_version + 1,
-         status = CASE WHEN locked.over_tolerance THEN 'failed'
+     SET progress_version = advanced.next_version,
+         pushed_version = advanced.next_version,
+         status = CASE WHEN advanced.over_tolerance THEN 'failed'
                        WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads THEN 'completed'
                        ELSE b.status END,
          cancelled_uploads = b.cancelled_uploads + coalesce(c.n, 0),
          processed_uploads = b.processed_uploads + coalesce(c.n, 0),
-         error_message = CASE WHEN locked.over_tolerance
+         error_message = CASE WHEN advanced.over_tolerance
                               THEN format('failure tolerance exceeded: %s of %s uploads failed (at most %s%% allowed)',
                                           b.failed_uploads, b.total_uploads, b.max_failure_percent)
                               ELSE b.error_message END,
-         completed_at = CASE WHEN locked.over_tolerance
+         completed_at = CASE WHEN advanced.over_tolerance
                                OR (b.status = 'processing' AND b.processed_uploads = b.total_uploads)
                              THEN now() ELSE b.completed_at END,
-         updated_at = now()
-    FROM locked LEFT JOIN cancelled_per_batch c ON c.batch_id = locked.id
-   WHERE b.id = locked.id
+         updated_at = CASE WHEN advanced.was_final THEN b.updated_at ELSE now() END
+    FROM advanced LEFT JOIN cancelled_per_batch c ON c.batch_id = advanced.id
+   WHERE b.id = advanced.id
   RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
             b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
-            locked.status AS previous_status, locked.updated_at AS previous_updated_at`;
+            advanced.status AS previous_status, advanced.updated_at AS previous_updated_at,
+            advanced.was_final AND advanced.pushed_version >= advanced.progress_version AS pushed_before`;
 
 export class PostgresBatchRepository implements BatchRepository {
   constructor(private readonly sql: Sql) {}
@@ -98,12 +106,13 @@ export class PostgresBatchRepository implements BatchRepository {
 
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     if (batchIds.length === 0) return [];
-    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus; previous_updated_at: Date; started_at: Date | null }>(ADVANCE_PROGRESS, [batchIds]);
+    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus; previous_updated_at: Date; started_at: Date | null; pushed_before: boolean }>(ADVANCE_PROGRESS, [batchIds]);
     return rows.map((row) => {
       const snapshot: BatchSnapshot = toSnapshot(row);
       const finalizedNow = row.previous_status === "processing" && snapshot.status !== "processing";
       return {
         snapshot,
+        pushedBefore: row.pushed_before,
         finalizedNow,
         ...(finalizedNow
           ? { finalization: { lastChangeAt: new Date(row.previous_updated_at), startedAt: row.started_at ? new Date(row.started_at) : null } }

@@ -11,6 +11,11 @@ export type FanOutStart =
 
 export interface ProgressAdvance {
   snapshot: BatchSnapshot;
+  /**
+   * The batch was already final and an earlier call took this final state for a push: the call
+   * changed nothing, not even the version. A late progress message; only a redelivered one pushes.
+   */
+  pushedBefore: boolean;
   /** True only for the one call that moved the batch to its final state (completed, or failed past its tolerance). */
   finalizedNow: boolean;
   /** With `finalizedNow`: when the batch last changed before (its last upload's commit), and when it started. */
@@ -24,8 +29,9 @@ export interface BatchRepository {
   /** Ids of the batch's non-terminal uploads after `after`, in key order. */
   unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]>;
   /**
-   * Bumps each batch's progress version and finalizes those whose uploads are all terminal, in
-   * one statement. Unknown ids are left out of the result.
+   * Bumps the progress version of each unfinished batch and finalizes those whose uploads are all
+   * terminal, in one statement; a final batch keeps its version. Every batch returned is marked as
+   * pushed at its version. Unknown ids are left out of the result.
    */
   advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
   /** Ids of pending and processing batches after `after`, in key order. */

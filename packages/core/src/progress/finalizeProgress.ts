@@ -9,8 +9,9 @@ import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import type { Verdict } from "../verdict/messageFate.js";
+import { batchPushes, isRedelivery, type ProgressDelivery } from "./batchPushes.js";
 import { coalesceChanges } from "./coalesceChanges.js";
-import { progressPush, uploadProgressPush, type ServerMessage } from "./serverMessages.js";
+import type { ServerMessage } from "./serverMessages.js";
 
 export interface FinalizeProgressDeps {
   batches: BatchRepository;
@@ -36,20 +37,22 @@ export interface FinalizeProgressResult {
 }
 
 /**
- * Coalesces an invocation's progress messages per batch, advances each batch's version once
- * (finalizing the batches whose uploads are all terminal), and pushes one message per batch to
- * each of its owner's connections.
+ * Coalesces an invocation's progress messages per batch, advances each unfinished batch's version
+ * once (finalizing the batches whose uploads are all terminal), and pushes one message per batch to
+ * each of its owner's connections; a batch final before this run is pushed only as `batchPushes`
+ * says.
  */
 export async function finalizeProgress(
   deps: FinalizeProgressDeps,
-  messages: readonly ProgressMessage[],
+  deliveries: ReadonlyArray<ProgressDelivery<ProgressMessage>>,
   options: FinalizeProgressOptions,
 ): Promise<FinalizeProgressResult> {
-  const changesByBatch = coalesceChanges(messages);
+  const changesByBatch = coalesceChanges(deliveries.map((delivery) => delivery.message));
+  const redelivered = new Set(deliveries.filter(isRedelivery).map((delivery) => delivery.message.batchId));
   const batchIds = [...changesByBatch.keys()];
   const result: FinalizeProgressResult = { finalized: [], unknownBatches: [], pushesSent: 0, connectionsGone: 0, pushesFailed: 0 };
   if (batchIds.length === 0) return result;
-  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, options, result));
+  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, redelivered, options, result));
   deps.metrics?.count("PushesSent", result.pushesSent);
   deps.metrics?.count("ConnectionsGone", result.connectionsGone);
   deps.metrics?.count("PushesFailed", result.pushesFailed);
@@ -59,6 +62,7 @@ export async function finalizeProgress(
 async function advanceAndPush(
   deps: FinalizeProgressDeps,
   changesByBatch: Map<string, UploadChange[]>,
+  redelivered: ReadonlySet<string>,
   options: FinalizeProgressOptions,
   result: FinalizeProgressResult,
 ): Promise<void> {
@@ -85,7 +89,13 @@ async function advanceAndPush(
     });
   }
 
-  const owners = [...new Set(advances.map((advance) => advance.snapshot.userId))];
+  const pushesByBatch = advances.map((advance) => {
+    const { id, userId, version } = advance.snapshot;
+    const pushes = batchPushes(advance, changesByBatch.get(id) ?? [], redelivered.has(id));
+    if (advance.pushedBefore && pushes.length > 0) logger.info("final state pushed again for a redelivered message", { batchId: id, version });
+    return { userId, pushes };
+  });
+  const owners = [...new Set(pushesByBatch.filter(({ pushes }) => pushes.length > 0).map(({ userId }) => userId))];
   const connections = await deps.connections.forUsers(owners);
   const connectionsByUser = new Map<string, Connection[]>();
   for (const connection of connections) {
@@ -94,14 +104,9 @@ async function advanceAndPush(
     connectionsByUser.set(connection.userId, list);
   }
 
-  const deliveries = advances.flatMap(({ snapshot }) => {
-    const final = snapshot.status !== "processing" && snapshot.status !== "pending";
-    const changes = changesByBatch.get(snapshot.id) ?? [];
-    const pushes: ServerMessage[] = [progressPush(snapshot, changes.filter((change) => change.stage === undefined), final)];
-    const stages = uploadProgressPush(snapshot, changes.filter((change) => change.stage !== undefined));
-    if (stages) pushes.push(stages);
-    return (connectionsByUser.get(snapshot.userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push })));
-  });
+  const deliveries = pushesByBatch.flatMap(({ userId, pushes }) =>
+    (connectionsByUser.get(userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push }))),
+  );
 
   const gone = new Set<string>();
   await mapWithConcurrency(deliveries, options.pushConcurrency, async ({ connection, push }) => {

@@ -143,7 +143,7 @@ describe("finalizeProgress' verdicts", () => {
     const deps = finalizeDeps();
     const message: ProgressMessage = { batchId, changes: [] };
 
-    const result = await finalizeProgress(deps, [message], { pushConcurrency: 1 });
+    const result = await finalizeProgress(deps, [{ message, receiveCount: 1, requeues: 0 }], { pushConcurrency: 1 });
 
     expect(finalizeVerdict(message, result)).toEqual(verdict);
   });
@@ -152,7 +152,7 @@ describe("finalizeProgress' verdicts", () => {
     const deps = finalizeDeps();
     deps.batches.down = true;
 
-    await expect(finalizeProgress(deps, [{ batchId: B1, changes: [] }], { pushConcurrency: 1 })).rejects.toThrow("database down");
+    await expect(finalizeProgress(deps, [{ message: { batchId: B1, changes: [] }, receiveCount: 1, requeues: 0 }], { pushConcurrency: 1 })).rejects.toThrow("database down");
   });
 
   function finalizeDeps() {
@@ -210,7 +210,7 @@ class InMemoryBatchRepository implements BatchRepository {
       batch.version++;
       const total = batch.uploadIds.length;
       const snapshot = { id, userId: "user", status: batch.status, totalUploads: total, processedUploads: 0, successfulUploads: 0, failedUploads: 0, cancelledUploads: 0, version: batch.version };
-      return [{ snapshot, finalizedNow: false }];
+      return [{ snapshot, pushedBefore: false, finalizedNow: false }];
     });
   }
 

@@ -1,4 +1,4 @@
-import { isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
+import { isTerminalBatchStatus, isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
 import { byId, type BatchRecord, type InMemoryDatabase } from "./InMemoryDatabase.js";
 
 /** `PostgresBatchRepository` on an `InMemoryDatabase`: the same guards, one batch row changed at a time. */
@@ -43,7 +43,11 @@ export class InMemoryBatchRepository implements BatchRepository {
   }
 
   private advance(batch: BatchRecord): ProgressAdvance {
-    const previousStatus = batch.status;
+    if (isTerminalBatchStatus(batch.status)) {
+      const pushedBefore = batch.pushedVersion >= batch.version;
+      batch.pushedVersion = batch.version;
+      return { snapshot: snapshotOf(batch), pushedBefore, finalizedNow: false };
+    }
     const previousUpdatedAt = batch.updatedAt;
     const now = this.database.now();
     const overTolerance =
@@ -52,6 +56,7 @@ export class InMemoryBatchRepository implements BatchRepository {
       batch.processed < batch.total &&
       batch.failed * 100 > batch.maxFailurePercent * batch.total;
     batch.version++;
+    batch.pushedVersion = batch.version;
     if (overTolerance) {
       const remaining = this.database.uploadsOf(batch.id).filter((upload) => !isTerminalUploadStatus(upload.status));
       for (const upload of remaining) Object.assign(upload, { status: "cancelled", cancelReason: "failure-tolerance", updatedAt: now });
@@ -65,9 +70,10 @@ export class InMemoryBatchRepository implements BatchRepository {
       batch.completedAt = now;
     }
     batch.updatedAt = now;
-    const finalizedNow = previousStatus === "processing" && batch.status !== "processing";
+    const finalizedNow = isTerminalBatchStatus(batch.status);
     return {
       snapshot: snapshotOf(batch),
+      pushedBefore: false,
       finalizedNow,
       ...(finalizedNow ? { finalization: { lastChangeAt: previousUpdatedAt, startedAt: batch.startedAt } } : {}),
     };
