@@ -64,28 +64,31 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
       expect(finalizing?.finalization?.startedAt).toBeInstanceOf(Date);
     });
 
-    it("leaves a final batch as it is on a later advance, and tells that its final state was taken for a push", async () => {
+    it("leaves a final batch as it is on a later advance, and tells once its final state was recorded as pushed", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
       await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
       const [finalizing] = await world().batches.advanceProgress([batchId]);
       const final = await batchOf(world(), batchId);
 
-      const [late] = await world().batches.advanceProgress([batchId]);
+      const [unrecorded] = await world().batches.advanceProgress([batchId]);
+      await world().batches.recordFinalPushes([{ batchId, version: final.version }]);
+      const [recorded] = await world().batches.advanceProgress([batchId]);
 
-      expect(late).toEqual({ snapshot: finalizing?.snapshot, finalizedNow: false, pushedBefore: true });
+      expect(unrecorded).toEqual({ snapshot: finalizing?.snapshot, finalizedNow: false, pushedBefore: false });
+      expect(recorded).toEqual({ snapshot: finalizing?.snapshot, finalizedNow: false, pushedBefore: true });
       expect(await batchOf(world(), batchId)).toEqual(final);
     });
 
-    it("takes a final state no advance made (an operator's cancel) for a push once, at its version", async () => {
+    it("takes an unfinished batch's push as made, and a final state no advance made (an operator's cancel) as not", async () => {
       const { batchId } = await processingBatch(world(), 3);
+      await world().batches.advanceProgress([batchId]);
       await world().controls.cancel(batchId);
       const cancelled = await batchOf(world(), batchId);
 
       const [first] = await world().batches.advanceProgress([batchId]);
-      const [second] = await world().batches.advanceProgress([batchId]);
 
       expect(first).toMatchObject({ finalizedNow: false, pushedBefore: false, snapshot: { status: "cancelled", cancelledUploads: 3, version: cancelled.version } });
-      expect(second).toMatchObject({ finalizedNow: false, pushedBefore: true, snapshot: { status: "cancelled", version: cancelled.version } });
+      expect(await world().maintenance.finalButUnpushed(1000)).toContain(batchId);
     });
 
     it("leaves an unknown id out of an advance", async () => {

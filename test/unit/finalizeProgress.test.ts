@@ -21,44 +21,47 @@ describe("finalizeProgress: which runs push a final batch", () => {
     for (const connectionId of ["tab-1", "tab-2"]) await connections.add({ connectionId, userId: "owner" });
     const notifier = new InMemoryConnectionNotifier(new Set(["tab-1", "tab-2"]));
     const deps = { batches, sequencer: new InMemoryPushSequencer(), connections, notifier, logger: new RecordingLogger() };
-    const run = (message: ProgressMessage, delivery: { receiveCount?: number; requeues?: number } = {}) =>
-      finalizeProgress(deps, [{ message, receiveCount: delivery.receiveCount ?? 1, requeues: delivery.requeues ?? 0 }], { pushConcurrency: 4 });
-    const completeAll = () =>
+    const run = (message: ProgressMessage) => finalizeProgress(deps, [message], { pushConcurrency: 4 });
+    const failAll = () =>
       new InMemoryUploadRepository(database).recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "bad" })));
-    const pushed = (type: string) => notifier.pushes.filter((push) => push.message.type === type);
-    return { database, batchId, uploadIds, run, completeAll, pushed, notifier };
+    const completedVersions = () => notifier.pushes.flatMap(({ connectionId, message }) => (message.type === "batch.completed" ? [[connectionId, message.version]] : []));
+    return { database, batches, batchId, uploadIds, run, failAll, completedVersions, notifier };
   }
 
   it("pushes batch.completed once per connection, from the run that finalized the batch, however many messages follow", async () => {
-    const { batchId, uploadIds, run, completeAll, pushed, database } = await world(2);
-    await completeAll();
+    const { batchId, uploadIds, run, failAll, completedVersions, notifier, database } = await world(2);
+    await failAll();
 
     const finalizing = await run({ batchId, changes: [{ uploadId: uploadIds[0] ?? "", status: "failed", error: "bad" }] });
     for (const uploadId of uploadIds) await run({ batchId, changes: [{ uploadId, status: "failed", error: "bad" }] });
     await run({ batchId, changes: [{ uploadId: uploadIds[1] ?? "", status: "processing", stage: "thumbnail" }] });
 
     expect(finalizing.finalized).toEqual([batchId]);
-    expect(pushed("batch.completed").map((push) => [push.connectionId, push.message.type === "batch.completed" && push.message.version])).toEqual([
+    expect(completedVersions()).toEqual([
       ["tab-1", 1],
       ["tab-2", 1],
     ]);
-    expect(pushed("upload.progress")).toEqual([]);
+    expect(notifier.pushes.filter(({ message }) => message.type === "upload.progress")).toEqual([]);
     expect(database.batch(batchId)?.version).toBe(1);
   });
 
-  it("pushes the final state again, at its version, for a message delivered before or requeued", async () => {
-    const { batchId, run, completeAll, pushed } = await world(1);
-    await completeAll();
+  it("pushes the final state again, at its version, when the run that finalized the batch stopped before its pushes", async () => {
+    const { batches, batchId, run, failAll, completedVersions } = await world(1);
+    await failAll();
+    // The finalizing run: its statement committed, then it died.
+    await batches.advanceProgress([batchId]);
+
+    await run({ batchId, changes: [] });
     await run({ batchId, changes: [] });
 
-    await run({ batchId, changes: [] }, { receiveCount: 2 });
-    await run({ batchId, changes: [] }, { requeues: 1 });
-
-    expect(pushed("batch.completed").map((push) => push.message.type === "batch.completed" && push.message.version)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(completedVersions()).toEqual([
+      ["tab-1", 1],
+      ["tab-2", 1],
+    ]);
   });
 
   it("pushes an operator's cancel once, at the cancel's version", async () => {
-    const { database, batchId, run, pushed } = await world(3);
+    const { database, batchId, run, notifier } = await world(3);
     await run({ batchId, changes: [] });
     await new InMemoryBatchControls(database).cancel(batchId);
     const cancelVersion = database.batch(batchId)?.version;
@@ -66,10 +69,7 @@ describe("finalizeProgress: which runs push a final batch", () => {
     await run({ batchId, changes: [] });
     await run({ batchId, changes: [] });
 
-    expect(pushed("batch.progress")).toHaveLength(2);
-    expect(pushed("batch.completed").map((push) => push.message)).toEqual([
-      expect.objectContaining({ status: "cancelled", cancelled: 3, version: cancelVersion }),
-      expect.objectContaining({ status: "cancelled", cancelled: 3, version: cancelVersion }),
-    ]);
+    expect(notifier.pushes.map(({ message }) => message.type)).toEqual(["batch.progress", "batch.progress", "batch.completed", "batch.completed"]);
+    expect(notifier.pushes.at(-1)?.message).toMatchObject({ status: "cancelled", cancelled: 3, version: cancelVersion });
   });
 });

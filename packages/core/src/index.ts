@@ -16,7 +16,6 @@ export type { StageResults, StageStore } from "./ports/StageStore.js";
 export type { BatchCounters } from "./batch/BatchCounters.js";
 export * from "./progress/serverMessages.js";
 export { coalesceChanges } from "./progress/coalesceChanges.js";
-export { batchPushes, isRedelivery, type ProgressDelivery } from "./progress/batchPushes.js";
 export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
 export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";

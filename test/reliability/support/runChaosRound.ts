@@ -52,6 +52,7 @@ export interface ReconcileFigures {
   runs: number;
   failedRuns: number;
   finalizationRequested: number;
+  finalPushRequested: number;
   requeuedUploads: number;
   resentBatches: number;
   repairedCounters: number;
@@ -124,15 +125,16 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
   const poison = await sendPoison(env, stack, expected[0]?.batchId ?? randomUUID(), sizes.poisonMessages);
   admin.scheduleTerminations(sizes.terminations, sizes.terminationWindowMillis, random);
 
-  const reconcile: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
+  const reconcile: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, finalPushRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
   const violations: string[] = [];
   const reconcileOnce = async () => {
     const result = await batchctl(env.stackDir, "reconcile", "--lost-after", String(sizes.lostAfterSeconds), "--json");
     reconcile.runs++;
     // A run that meets a terminated session fails; the next one repeats its work.
     if (result.code !== 0) return void reconcile.failedRuns++;
-    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
+    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; finalPushRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
     reconcile.finalizationRequested += summary.finalizationRequested;
+    reconcile.finalPushRequested += summary.finalPushRequested;
     reconcile.requeuedUploads += summary.requeuedUploads;
     reconcile.resentBatches += summary.resentBatches;
     reconcile.repairedCounters += summary.repairedCounters;

@@ -28,12 +28,14 @@ const UNFINISHED_UPLOAD_IDS = `
 // Locks the batches in key order so concurrent finalizers of overlapping sets cannot deadlock.
 // A batch whose failures passed its tolerance ends `failed` here: its remaining uploads are
 // cancelled and counted in the same statement. A batch already final keeps its version (a late
-// message changes nothing a client sees); every batch is marked pushed at its version, and
-// `pushed_before` tells a final state some earlier call already took for a push.
+// message changes nothing a client sees). An unfinished batch's push is taken as made at once (a
+// lost one is superseded by the next); a final state's only once its pushes were sent
+// (RECORD_FINAL_PUSHES), so `pushed_before` is false until then.
 const ADVANCE_PROGRESS = `
   WITH locked AS (
     SELECT id, status, updated_at, progress_version, pushed_version,
            status NOT IN ('pending', 'processing') AS was_final,
+           (status = 'processing' AND processed_uploads = total_uploads) AS completes,
            (status = 'processing' AND max_failure_percent IS NOT NULL
             AND processed_uploads < total_uploads
             AND failed_uploads * 100.0 > max_failure_percent * total_uploads) AS over_tolerance
@@ -53,9 +55,10 @@ const ADVANCE_PROGRESS = `
   )
   UPDATE upload_batches b
      SET progress_version = advanced.next_version,
-         pushed_version = advanced.next_version,
+         pushed_version = CASE WHEN advanced.was_final OR advanced.completes OR advanced.over_tolerance
+                               THEN b.pushed_version ELSE advanced.next_version END,
          status = CASE WHEN advanced.over_tolerance THEN 'failed'
-                       WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads THEN 'completed'
+                       WHEN advanced.completes THEN 'completed'
                        ELSE b.status END,
          cancelled_uploads = b.cancelled_uploads + coalesce(c.n, 0),
          processed_uploads = b.processed_uploads + coalesce(c.n, 0),
@@ -63,9 +66,7 @@ const ADVANCE_PROGRESS = `
                               THEN format('failure tolerance exceeded: %s of %s uploads failed (at most %s%% allowed)',
                                           b.failed_uploads, b.total_uploads, b.max_failure_percent)
                               ELSE b.error_message END,
-         completed_at = CASE WHEN advanced.over_tolerance
-                               OR (b.status = 'processing' AND b.processed_uploads = b.total_uploads)
-                             THEN now() ELSE b.completed_at END,
+         completed_at = CASE WHEN advanced.over_tolerance OR advanced.completes THEN now() ELSE b.completed_at END,
          updated_at = CASE WHEN advanced.was_final THEN b.updated_at ELSE now() END
     FROM advanced LEFT JOIN cancelled_per_batch c ON c.batch_id = advanced.id
    WHERE b.id = advanced.id
@@ -73,6 +74,11 @@ const ADVANCE_PROGRESS = `
             b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
             advanced.status AS previous_status, advanced.updated_at AS previous_updated_at,
             advanced.was_final AND advanced.pushed_version >= advanced.progress_version AS pushed_before`;
+
+const RECORD_FINAL_PUSHES = `
+  UPDATE upload_batches b SET pushed_version = pushed.version
+    FROM unnest($1::uuid[], $2::bigint[]) AS pushed (id, version)
+   WHERE b.id = pushed.id AND b.pushed_version < pushed.version`;
 
 export class PostgresBatchRepository implements BatchRepository {
   constructor(private readonly sql: Sql) {}
@@ -119,5 +125,10 @@ export class PostgresBatchRepository implements BatchRepository {
           : {}),
       };
     });
+  }
+
+  async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {
+    if (pushed.length === 0) return;
+    await this.sql.query(RECORD_FINAL_PUSHES, [pushed.map((push) => push.batchId), pushed.map((push) => push.version)]);
   }
 }

@@ -12,8 +12,8 @@ export type FanOutStart =
 export interface ProgressAdvance {
   snapshot: BatchSnapshot;
   /**
-   * The batch was already final and an earlier call took this final state for a push: the call
-   * changed nothing, not even the version. A late progress message; only a redelivered one pushes.
+   * The batch was already final and a run recorded its final state as pushed
+   * (`recordFinalPushes`): a late progress message, which pushes nothing.
    */
   pushedBefore: boolean;
   /** True only for the one call that moved the batch to its final state (completed, or failed past its tolerance). */
@@ -30,10 +30,12 @@ export interface BatchRepository {
   unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]>;
   /**
    * Bumps the progress version of each unfinished batch and finalizes those whose uploads are all
-   * terminal, in one statement; a final batch keeps its version. Every batch returned is marked as
-   * pushed at its version. Unknown ids are left out of the result.
+   * terminal, in one statement; a final batch keeps its version. Unknown ids are left out of the
+   * result.
    */
   advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
+  /** Records that these final states were pushed; later advances report them `pushedBefore`. */
+  recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void>;
   /** Ids of pending and processing batches after `after`, in key order. */
   unfinishedBatchIds(after: string | null, limit: number): Promise<string[]>;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { ProgressAdvance } from "../ports/BatchRepository.js";
 import type { UploadChange } from "../upload/types.js";
-import { batchPushes, isRedelivery } from "./batchPushes.js";
+import { batchPushes } from "./batchPushes.js";
 
 const BATCH = "00000000-0000-4000-8000-00000000000a";
 const U1 = "00000000-0000-4000-8000-000000000001";
@@ -30,7 +30,7 @@ function advance(snapshot: BatchSnapshot, extra: Partial<ProgressAdvance> = {}):
 
 describe("batchPushes", () => {
   it("pushes an unfinished batch's counters with its outcomes, and its stages beside them at the same version", () => {
-    const pushes = batchPushes(advance(processing), [outcome, stage], false);
+    const pushes = batchPushes(advance(processing), [outcome, stage]);
 
     expect(pushes).toEqual([
       expect.objectContaining({ type: "batch.progress", batchId: BATCH, version: 4, processed: 1, changes: [outcome] }),
@@ -39,39 +39,21 @@ describe("batchPushes", () => {
   });
 
   it("pushes batch.completed from the run that finalized the batch, without stale stages", () => {
-    const pushes = batchPushes(advance(completed, { finalizedNow: true }), [outcome, stage], false);
+    const pushes = batchPushes(advance(completed, { finalizedNow: true }), [outcome, stage]);
 
     expect(pushes).toEqual([expect.objectContaining({ type: "batch.completed", version: 5, status: "completed", processed: 2, changes: [outcome] })]);
   });
 
-  it("pushes a final state no run has pushed yet (an operator's cancel)", () => {
-    const cancelled: BatchSnapshot = { ...processing, status: "cancelled", processedUploads: 2, cancelledUploads: 1 };
-
-    expect(batchPushes(advance(cancelled), [], false)).toEqual([expect.objectContaining({ type: "batch.completed", status: "cancelled", cancelled: 1 })]);
-  });
-
-  it("pushes nothing for a late message of a batch whose final state was pushed", () => {
-    expect(batchPushes(advance(completed, { pushedBefore: true }), [outcome], false)).toEqual([]);
-  });
-
-  it("pushes the final state again, at the same version, for a redelivered message", () => {
-    const pushes = batchPushes(advance(completed, { pushedBefore: true }), [outcome, stage], true);
-
-    expect(pushes).toEqual([expect.objectContaining({ type: "batch.completed", version: 5, changes: [outcome] })]);
-  });
-
-  it("pushes an unfinished batch whatever the delivery", () => {
-    expect(batchPushes(advance(processing), [], true).map((push) => push.type)).toEqual(["batch.progress"]);
-  });
-});
-
-describe("isRedelivery", () => {
   it.each([
-    [1, 0, false],
-    [2, 0, true],
-    [1, 1, true],
-    [3, 2, true],
-  ])("receive count %i, requeued %i times: %s", (receiveCount, requeues, expected) => {
-    expect(isRedelivery({ receiveCount, requeues })).toBe(expected);
+    ["an operator's cancel", { ...processing, status: "cancelled", processedUploads: 2, cancelledUploads: 1, version: 5 } satisfies BatchSnapshot],
+    ["a batch whose finalizing run stopped before its pushes", completed],
+  ])("pushes a final state no run recorded as pushed: %s", (_name, snapshot) => {
+    expect(batchPushes(advance(snapshot), [outcome])).toEqual([
+      expect.objectContaining({ type: "batch.completed", status: snapshot.status, version: 5, changes: [outcome] }),
+    ]);
+  });
+
+  it("pushes nothing for a late message of a batch whose final state was recorded as pushed", () => {
+    expect(batchPushes(advance(completed, { pushedBefore: true }), [outcome, stage])).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import type { Verdict } from "../verdict/messageFate.js";
-import { batchPushes, isRedelivery, type ProgressDelivery } from "./batchPushes.js";
+import { batchPushes } from "./batchPushes.js";
 import { coalesceChanges } from "./coalesceChanges.js";
 import type { ServerMessage } from "./serverMessages.js";
 
@@ -38,21 +38,20 @@ export interface FinalizeProgressResult {
 
 /**
  * Coalesces an invocation's progress messages per batch, advances each unfinished batch's version
- * once (finalizing the batches whose uploads are all terminal), and pushes one message per batch to
- * each of its owner's connections; a batch final before this run is pushed only as `batchPushes`
- * says.
+ * once (finalizing the batches whose uploads are all terminal), pushes one message per batch to
+ * each of its owner's connections (a final state only until it is recorded as pushed, see
+ * `batchPushes`), then records the final states it pushed.
  */
 export async function finalizeProgress(
   deps: FinalizeProgressDeps,
-  deliveries: ReadonlyArray<ProgressDelivery<ProgressMessage>>,
+  messages: readonly ProgressMessage[],
   options: FinalizeProgressOptions,
 ): Promise<FinalizeProgressResult> {
-  const changesByBatch = coalesceChanges(deliveries.map((delivery) => delivery.message));
-  const redelivered = new Set(deliveries.filter(isRedelivery).map((delivery) => delivery.message.batchId));
+  const changesByBatch = coalesceChanges(messages);
   const batchIds = [...changesByBatch.keys()];
   const result: FinalizeProgressResult = { finalized: [], unknownBatches: [], pushesSent: 0, connectionsGone: 0, pushesFailed: 0 };
   if (batchIds.length === 0) return result;
-  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, redelivered, options, result));
+  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, options, result));
   deps.metrics?.count("PushesSent", result.pushesSent);
   deps.metrics?.count("ConnectionsGone", result.connectionsGone);
   deps.metrics?.count("PushesFailed", result.pushesFailed);
@@ -62,7 +61,6 @@ export async function finalizeProgress(
 async function advanceAndPush(
   deps: FinalizeProgressDeps,
   changesByBatch: Map<string, UploadChange[]>,
-  redelivered: ReadonlySet<string>,
   options: FinalizeProgressOptions,
   result: FinalizeProgressResult,
 ): Promise<void> {
@@ -89,13 +87,12 @@ async function advanceAndPush(
     });
   }
 
-  const pushesByBatch = advances.map((advance) => {
-    const { id, userId, version } = advance.snapshot;
-    const pushes = batchPushes(advance, changesByBatch.get(id) ?? [], redelivered.has(id));
-    if (advance.pushedBefore && pushes.length > 0) logger.info("final state pushed again for a redelivered message", { batchId: id, version });
-    return { userId, pushes };
-  });
-  const owners = [...new Set(pushesByBatch.filter(({ pushes }) => pushes.length > 0).map(({ userId }) => userId))];
+  const pushesByBatch = advances.map((advance) => ({ advance, pushes: batchPushes(advance, changesByBatch.get(advance.snapshot.id) ?? []) }));
+  const finalStates = pushesByBatch.filter(({ pushes }) => pushes.some((push) => push.type === "batch.completed")).map(({ advance }) => advance);
+  for (const { snapshot } of finalStates.filter(({ finalizedNow }) => !finalizedNow)) {
+    logger.info("final state pushed by a later run: none had recorded it as pushed", { batchId: snapshot.id, status: snapshot.status, version: snapshot.version });
+  }
+  const owners = [...new Set(pushesByBatch.filter(({ pushes }) => pushes.length > 0).map(({ advance }) => advance.snapshot.userId))];
   const connections = await deps.connections.forUsers(owners);
   const connectionsByUser = new Map<string, Connection[]>();
   for (const connection of connections) {
@@ -104,8 +101,8 @@ async function advanceAndPush(
     connectionsByUser.set(connection.userId, list);
   }
 
-  const deliveries = pushesByBatch.flatMap(({ userId, pushes }) =>
-    (connectionsByUser.get(userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push }))),
+  const deliveries = pushesByBatch.flatMap(({ advance, pushes }) =>
+    (connectionsByUser.get(advance.snapshot.userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push }))),
   );
 
   const gone = new Set<string>();
@@ -128,6 +125,10 @@ async function advanceAndPush(
       logger.warn("push failed", { batchId: pushBatchId(push), connectionId: connection.connectionId, reason: errorMessage(error) });
     }
   });
+
+  // After the pushes, under the batches' push locks: a run that stops before this leaves the final
+  // state to the batch's next run (or the reconciler's request for one).
+  await deps.batches.recordFinalPushes(finalStates.map(({ snapshot }) => ({ batchId: snapshot.id, version: snapshot.version })));
 }
 
 function pushBatchId(push: ServerMessage): string | undefined {

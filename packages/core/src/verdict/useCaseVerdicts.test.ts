@@ -143,7 +143,7 @@ describe("finalizeProgress' verdicts", () => {
     const deps = finalizeDeps();
     const message: ProgressMessage = { batchId, changes: [] };
 
-    const result = await finalizeProgress(deps, [{ message, receiveCount: 1, requeues: 0 }], { pushConcurrency: 1 });
+    const result = await finalizeProgress(deps, [message], { pushConcurrency: 1 });
 
     expect(finalizeVerdict(message, result)).toEqual(verdict);
   });
@@ -152,7 +152,7 @@ describe("finalizeProgress' verdicts", () => {
     const deps = finalizeDeps();
     deps.batches.down = true;
 
-    await expect(finalizeProgress(deps, [{ message: { batchId: B1, changes: [] }, receiveCount: 1, requeues: 0 }], { pushConcurrency: 1 })).rejects.toThrow("database down");
+    await expect(finalizeProgress(deps, [{ batchId: B1, changes: [] }], { pushConcurrency: 1 })).rejects.toThrow("database down");
   });
 
   function finalizeDeps() {
@@ -213,6 +213,8 @@ class InMemoryBatchRepository implements BatchRepository {
       return [{ snapshot, pushedBefore: false, finalizedNow: false }];
     });
   }
+
+  async recordFinalPushes(): Promise<void> {}
 
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
     return [...this.batches.keys()].filter((id) => (after === null || id > after) && ["pending", "processing"].includes(this.get(id)?.status ?? "")).sort().slice(0, limit);

@@ -29,8 +29,6 @@ export interface QueueRecord<M> {
   message: M;
   /** SQS ApproximateReceiveCount: 1 on the first delivery. */
   receiveCount: number;
-  /** How often the message was requeued as a new one (its `requeues` attribute): 0 for a new message. */
-  requeues: number;
 }
 
 type Handle<M, D> =
@@ -70,7 +68,7 @@ export function createQueueFunction<S extends z.ZodType, D extends QueueFunction
       const records: Array<QueueRecord<z.infer<S>>> = [];
       for (const record of event.Records) {
         const parsed = parseMessage(fn.schema, record.body);
-        if (parsed.ok) records.push({ messageId: record.messageId, message: parsed.value, receiveCount: receiveCount(record), requeues: requeuesOf(record) });
+        if (parsed.ok) records.push({ messageId: record.messageId, message: parsed.value, receiveCount: receiveCount(record) });
         else {
           deps.logger.error(`bad ${fn.message} message: ${parsed.reason}`, { messageId: record.messageId });
           verdicts.set(record.messageId, { kind: "dead-letter", reason: parsed.reason });
@@ -108,7 +106,7 @@ function settleRecords(event: SQSEvent, context: Context, verdicts: ReadonlyMap<
   const { logger, metrics, settle } = deps;
   const settleRecord = async (record: SQSRecord): Promise<void> => {
     const { messageId } = record;
-    const previousRequeues = requeuesOf(record);
+    const previousRequeues = Number(record.messageAttributes[REQUEUES_ATTRIBUTE]?.stringValue ?? 0);
     const settlement = settlementOf(verdicts.get(messageId), previousRequeues, settle.requeuePolicy);
     switch (settlement.kind) {
       case "acknowledge":
@@ -137,11 +135,6 @@ function settleRecords(event: SQSEvent, context: Context, verdicts: ReadonlyMap<
   // A processor per invocation: the local runtime runs invocations of one function concurrently in
   // one process, and a processor holds the state of the batch it is working on.
   return processPartialResponse(event, settleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
-}
-
-function requeuesOf(record: SQSRecord): number {
-  const requeues = Number(record.messageAttributes[REQUEUES_ATTRIBUTE]?.stringValue ?? 0);
-  return Number.isFinite(requeues) && requeues >= 0 ? requeues : 0;
 }
 
 function receiveCount(record: SQSRecord): number {

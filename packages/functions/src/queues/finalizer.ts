@@ -9,7 +9,7 @@ export const createFinalizerHandler = createQueueFunction({
   schema: progressMessageSchema,
   failure: "progress could not be applied",
   handleAll: async (records, _context, deps: FinalizerDeps) => {
-    const result = await finalizeProgress(deps, records, { pushConcurrency: deps.pushConcurrency });
+    const result = await finalizeProgress(deps, records.map((record) => record.message), { pushConcurrency: deps.pushConcurrency });
     return new Map(records.map((record) => [record.messageId, finalizeVerdict(record.message, result)]));
   },
 });

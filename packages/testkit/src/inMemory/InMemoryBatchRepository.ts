@@ -42,11 +42,16 @@ export class InMemoryBatchRepository implements BatchRepository {
     return batches.map((batch) => this.advance(batch));
   }
 
+  async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {
+    for (const { batchId, version } of pushed) {
+      const batch = this.database.batch(batchId);
+      if (batch && batch.pushedVersion < version) batch.pushedVersion = version;
+    }
+  }
+
   private advance(batch: BatchRecord): ProgressAdvance {
     if (isTerminalBatchStatus(batch.status)) {
-      const pushedBefore = batch.pushedVersion >= batch.version;
-      batch.pushedVersion = batch.version;
-      return { snapshot: snapshotOf(batch), pushedBefore, finalizedNow: false };
+      return { snapshot: snapshotOf(batch), pushedBefore: batch.pushedVersion >= batch.version, finalizedNow: false };
     }
     const previousUpdatedAt = batch.updatedAt;
     const now = this.database.now();
@@ -56,7 +61,6 @@ export class InMemoryBatchRepository implements BatchRepository {
       batch.processed < batch.total &&
       batch.failed * 100 > batch.maxFailurePercent * batch.total;
     batch.version++;
-    batch.pushedVersion = batch.version;
     if (overTolerance) {
       const remaining = this.database.uploadsOf(batch.id).filter((upload) => !isTerminalUploadStatus(upload.status));
       for (const upload of remaining) Object.assign(upload, { status: "cancelled", cancelReason: "failure-tolerance", updatedAt: now });
@@ -71,6 +75,8 @@ export class InMemoryBatchRepository implements BatchRepository {
     }
     batch.updatedAt = now;
     const finalizedNow = isTerminalBatchStatus(batch.status);
+    // An unfinished batch's push counts as made; a final state's once its pushes were sent.
+    if (!finalizedNow) batch.pushedVersion = batch.version;
     return {
       snapshot: snapshotOf(batch),
       pushedBefore: false,

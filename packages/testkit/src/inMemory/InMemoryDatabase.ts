@@ -7,7 +7,7 @@ export interface BatchRecord extends Counters {
   userId: string;
   status: BatchStatus;
   version: number;
-  /** The version the finalizer last took for a push (`pushed_version`). */
+  /** The version whose push the finalizer made (`pushed_version`): an unfinished batch's at once, a final state's once sent. */
   pushedVersion: number;
   maxFailurePercent: number | null;
   errorMessage: string | null;
