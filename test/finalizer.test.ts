@@ -1,4 +1,5 @@
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { PostgresBatchRepository } from "@pipeline/adapters/postgres";
 import { seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { invoke } from "./support/invoke.js";
@@ -16,6 +17,29 @@ describe("finalizer pushes", () => {
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.progress.url, MessageBody: JSON.stringify({ batchId, changes: [] }) }));
     return pipeline.drain("progress");
   }
+
+  /** A progress message received a second time, as after a finalizer run that stopped before it was deleted. */
+  async function redeliveredProgress(batchId: string) {
+    await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.progress.url, MessageBody: JSON.stringify({ batchId, changes: [] }) }));
+    await pipeline.sqs.send(new ReceiveMessageCommand({ QueueUrl: pipeline.queues.progress.url, VisibilityTimeout: 0 }));
+    const messages = await pipeline.drain("progress");
+    expect(messages.map((message) => message.Attributes?.ApproximateReceiveCount)).toEqual(["2"]);
+    return messages;
+  }
+
+  /** A processing batch of `uploads` whose uploads are all counted (completed), for the finalizer to finalize. */
+  async function countedBatch(userId: string, uploads: number, connectionIds: readonly string[]) {
+    const batchId = await seedBatch(pipeline.sql, { userId, uploads });
+    await pipeline.sql.query("UPDATE uploads SET processing_status = 'completed' WHERE batch_id = $1", [batchId]);
+    await pipeline.sql.query("UPDATE upload_batches SET status = 'processing', processed_uploads = $2, successful_uploads = $2 WHERE id = $1", [batchId, uploads]);
+    for (const connectionId of connectionIds) {
+      await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", [connectionId, userId]);
+      pipeline.connections.open(connectionId);
+    }
+    return batchId;
+  }
+
+  const completedPushes = (connectionId: string) => pipeline.connections.messages(connectionId).filter((push) => push.type === "batch.completed");
 
   it("removes a connection that answers 410 Gone and still pushes to the others, only the owner's", async () => {
     // Prepare
@@ -47,5 +71,29 @@ describe("finalizer pushes", () => {
     for (let run = 0; run < 3; run++) await invoke(pipeline, "finalizer", await progress(batchId));
 
     expect(pipeline.connections.messages("v-tab").map((push) => push.version)).toEqual([1, 2, 3]);
+  });
+
+  it("pushes batch.completed once per connection, however many progress messages arrive after the batch finalized", async () => {
+    const batchId = await countedBatch("late", 3, ["late-1", "late-2"]);
+
+    for (let run = 0; run < 4; run++) await invoke(pipeline, "finalizer", await progress(batchId));
+
+    for (const id of ["late-1", "late-2"]) {
+      expect(pipeline.connections.messages(id)).toEqual([expect.objectContaining({ type: "batch.completed", batchId, version: 1, status: "completed", processed: 3 })]);
+    }
+    const { rows } = await pipeline.sql.query<{ progress_version: string }>("SELECT progress_version FROM upload_batches WHERE id = $1", [batchId]);
+    expect(rows.map((row) => Number(row.progress_version))).toEqual([1]);
+  });
+
+  it("pushes the final state again, at its version, when the run that finalized the batch died before its pushes; once", async () => {
+    const batchId = await countedBatch("again", 2, ["again-1"]);
+    // The finalizing run: its statement committed, then the process died; its message comes back.
+    await new PostgresBatchRepository(pipeline.sql).advanceProgress([batchId]);
+
+    await invoke(pipeline, "finalizer", await redeliveredProgress(batchId));
+    await invoke(pipeline, "finalizer", await redeliveredProgress(batchId));
+    await invoke(pipeline, "finalizer", await progress(batchId));
+
+    expect(completedPushes("again-1")).toEqual([expect.objectContaining({ batchId, version: 1, status: "completed", processed: 2 })]);
   });
 });

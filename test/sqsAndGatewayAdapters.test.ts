@@ -86,6 +86,9 @@ describe("SqsUploadQueue", () => {
   });
 });
 
+/** A status the test server answers by never answering. */
+const HANG = -1;
+
 describe("ApiGatewayConnectionNotifier over HTTP", () => {
   let server: Server;
   let endpoint: string;
@@ -95,6 +98,7 @@ describe("ApiGatewayConnectionNotifier over HTTP", () => {
     server = createServer((request, response) => {
       request.resume();
       const status = statuses.shift() ?? 200;
+      if (status === HANG) return;
       const errorType = status === 429 ? "LimitExceededException" : status === 410 ? "GoneException" : status >= 500 ? "InternalServerErrorException" : undefined;
       response.writeHead(status, { "content-type": "application/json", ...(errorType ? { "x-amzn-errortype": errorType } : {}) });
       response.end(status === 200 ? "" : JSON.stringify({ message: errorType }));
@@ -102,10 +106,19 @@ describe("ApiGatewayConnectionNotifier over HTTP", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
 
   const notifier = () =>
-    new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }), { retryBaseMillis: 1 });
+    new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }), {
+      retryBaseMillis: 1,
+      attemptTimeoutMillis: 300,
+    });
   const push = { type: "error", code: "test", message: "hello" } as const;
 
   it("retries throttling until the push goes through", async () => {
@@ -123,5 +136,14 @@ describe("ApiGatewayConnectionNotifier over HTTP", () => {
     statuses.push(429, 429, 429, 429, 429, 429);
     await expect(notifier().push("c1", push)).rejects.toThrow();
     statuses.length = 0;
+  });
+
+  it("abandons a push that hangs after its timeout, so the locks it is pushed under are not held", async () => {
+    statuses.push(HANG);
+    const started = Date.now();
+
+    await expect(notifier().push("c1", push)).rejects.toThrow();
+
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

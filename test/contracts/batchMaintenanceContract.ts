@@ -26,6 +26,20 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
       expect(await world().maintenance.completeButUnfinalized(1000)).toContain(batchId);
     });
 
+    it("finds a final batch until its final state is recorded as pushed", async () => {
+      const { batchId, uploadIds } = await processingBatch(world(), 1);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      const processing = await world().maintenance.finalButUnpushed(1000);
+      const [finalizing] = await world().batches.advanceProgress([batchId]);
+
+      const unpushed = await world().maintenance.finalButUnpushed(1000);
+      await world().batches.recordFinalPushes([{ batchId, version: finalizing?.snapshot.version ?? 0 }]);
+
+      expect(processing).not.toContain(batchId);
+      expect(unpushed).toContain(batchId);
+      expect(await world().maintenance.finalButUnpushed(1000)).not.toContain(batchId);
+    });
+
     it("re-counts a batch whose counters drifted from its uploads, and bumps its version", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
       await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);

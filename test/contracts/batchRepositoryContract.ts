@@ -46,18 +46,49 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
       expect(pages.map((page) => page.length)).toEqual([2, 2, 0]);
     });
 
-    it("bumps the version on every advance and finalizes a complete batch exactly once", async () => {
+    it("bumps an unfinished batch's version on every advance and finalizes a complete batch exactly once", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? ""), failedOutcome(uploadIds[1] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
       const before = (await batchOf(world(), batchId)).version;
 
-      const [first] = await world().batches.advanceProgress([batchId, randomUUID()]);
-      const [second] = await world().batches.advanceProgress([batchId]);
+      const [unfinished] = await world().batches.advanceProgress([batchId]);
+      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[1] ?? "")]);
+      const [finalizing] = await world().batches.advanceProgress([batchId, randomUUID()]);
 
-      expect(first).toMatchObject({ finalizedNow: true, snapshot: { status: "completed", processedUploads: 2, successfulUploads: 1, failedUploads: 1, version: before + 1 } });
-      expect(first?.finalization?.startedAt).toBeInstanceOf(Date);
-      expect(second).toMatchObject({ finalizedNow: false, snapshot: { status: "completed", version: before + 2 } });
-      expect(second?.finalization).toBeUndefined();
+      expect(unfinished).toMatchObject({ finalizedNow: false, pushedBefore: false, snapshot: { status: "processing", version: before + 1 } });
+      expect(finalizing).toMatchObject({
+        finalizedNow: true,
+        pushedBefore: false,
+        snapshot: { status: "completed", processedUploads: 2, successfulUploads: 1, failedUploads: 1, version: before + 2 },
+      });
+      expect(finalizing?.finalization?.startedAt).toBeInstanceOf(Date);
+    });
+
+    it("leaves a final batch as it is on a later advance, and tells once its final state was recorded as pushed", async () => {
+      const { batchId, uploadIds } = await processingBatch(world(), 1);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      const [finalizing] = await world().batches.advanceProgress([batchId]);
+      const final = await batchOf(world(), batchId);
+
+      const [unrecorded] = await world().batches.advanceProgress([batchId]);
+      await world().batches.recordFinalPushes([{ batchId, version: final.version }]);
+      const [recorded] = await world().batches.advanceProgress([batchId]);
+
+      expect(unrecorded).toEqual({ snapshot: finalizing?.snapshot, finalizedNow: false, pushedBefore: false });
+      expect(recorded).toEqual({ snapshot: finalizing?.snapshot, finalizedNow: false, pushedBefore: true });
+      expect(await batchOf(world(), batchId)).toEqual(final);
+    });
+
+    it("takes an unfinished batch's push as made, and a final state no advance made (an operator's cancel) as not", async () => {
+      const { batchId } = await processingBatch(world(), 3);
+      await world().batches.advanceProgress([batchId]);
+      await world().controls.cancel(batchId);
+      const cancelled = await batchOf(world(), batchId);
+
+      const [first] = await world().batches.advanceProgress([batchId]);
+
+      expect(first).toMatchObject({ finalizedNow: false, pushedBefore: false, snapshot: { status: "cancelled", cancelledUploads: 3, version: cancelled.version } });
+      expect(await world().maintenance.finalButUnpushed(1000)).toContain(batchId);
     });
 
     it("leaves an unknown id out of an advance", async () => {

@@ -4,18 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
 
-/** Finishes its stages slowly enough for the worker's stage reports (at most one a second) to go out. */
+/**
+ * Finishes its stages slowly enough for the worker's stage reports (at most one a second) to go
+ * out, and the thumbnail's to be pushed well before the outcome: a finalizer run that finds the
+ * batch final drops its stages, which are out of date by then.
+ */
 class SlowStagedProcessor implements UploadProcessor {
   async process(_upload: UploadToProcess, context: ProcessingContext): Promise<ProcessingResult> {
     context.reportStage("thumbnail");
     await new Promise((resolve) => setTimeout(resolve, 1300));
     context.reportStage("description");
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await new Promise((resolve) => setTimeout(resolve, 2500));
     return { description: "slow", thumbnailPath: null, metadata: {}, embedding: [1] };
   }
 }
 
-describe("per-file stages reach the owner's clients as upload.progress", () => {
+describe("per-file stages and the final state reach the owner's clients", () => {
   let testStack: TestStack;
 
   beforeAll(async () => {
@@ -45,5 +49,27 @@ describe("per-file stages reach the owner's clients as upload.progress", () => {
     expect(stagePushes.length).toBeLessThan(12);
     const versions = received.filter((message) => message.batchId === batch.batchId).map((message) => message.version ?? 0);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
+  it("gives a client that connects after the batch completed its final state in the subscribe snapshot", async () => {
+    const { stack } = testStack;
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "late");
+    const watched: PushMessage[] = [];
+    const watcher = await client.connect((message) => watched.push(message));
+    const batch = await client.submit(Array.from({ length: 2 }, (_, index) => ({ filename: `late${index}.jpg`, type: "image/jpeg", data: Buffer.from([index]) })));
+    const completed = await waitFor(() => watched.find((message) => message.type === "batch.completed" && message.batchId === batch.batchId), 30_000, "batch.completed");
+    watcher.close();
+
+    const received: PushMessage[] = [];
+    const late = await client.connect((message) => received.push(message));
+    late.send(JSON.stringify({ action: "subscribe", batchId: batch.batchId }));
+    const snapshot = await waitFor(() => received.find((message) => message.type === "batch.snapshot"), 5_000, "the snapshot");
+    late.close();
+
+    const counters = ["batchId", "version", "status", "total", "processed", "successful", "failed", "cancelled"] as const;
+    const pick = (message: PushMessage) => Object.fromEntries(counters.map((key) => [key, message[key]]));
+    expect(pick(snapshot)).toEqual(pick(completed));
+    expect(snapshot).toMatchObject({ status: "completed", processed: 2, nextCursor: null });
+    expect((snapshot.uploads as Array<{ status: string }>).map((upload) => upload.status)).toEqual(["completed", "completed"]);
   });
 });

@@ -1,11 +1,18 @@
 import type { ConnectionRegistry } from "@pipeline/local";
 
+/** A message posted to a connection, with when it arrived (`Date.now()`). */
+export interface ReceivedPush<T> {
+  at: number;
+  message: T;
+}
+
 /**
  * The client side of WebSocket connections as the management API sees it: which connections
- * exist and every message posted to each. Unknown ids answer 410 Gone, as API Gateway does.
+ * exist and every message posted to each, with its arrival time. Unknown ids answer 410 Gone, as
+ * API Gateway does.
  */
 export class RecordingConnections implements ConnectionRegistry {
-  readonly received = new Map<string, unknown[]>();
+  readonly received = new Map<string, Array<ReceivedPush<unknown>>>();
 
   open(connectionId: string): void {
     this.received.set(connectionId, []);
@@ -14,7 +21,7 @@ export class RecordingConnections implements ConnectionRegistry {
   post(connectionId: string, data: Buffer): boolean {
     const inbox = this.received.get(connectionId);
     if (!inbox) return false;
-    inbox.push(JSON.parse(data.toString("utf8")));
+    inbox.push({ at: Date.now(), message: JSON.parse(data.toString("utf8")) });
     return true;
   }
 
@@ -27,6 +34,10 @@ export class RecordingConnections implements ConnectionRegistry {
   }
 
   messages<T = { type: string; batchId: string; version: number }>(connectionId: string): T[] {
-    return (this.received.get(connectionId) ?? []) as T[];
+    return this.timeline<T>(connectionId).map((push) => push.message);
+  }
+
+  timeline<T = { type: string; batchId: string; version: number }>(connectionId: string): Array<ReceivedPush<T>> {
+    return (this.received.get(connectionId) ?? []) as Array<ReceivedPush<T>>;
   }
 }

@@ -80,6 +80,22 @@ describe("reconcile", () => {
     expect(deps.progressQueue.messages).toEqual([{ batchId, changes: [] }]);
   });
 
+  it("asks the finalizer to push a final state no run recorded as pushed (its finalizing run died before pushing)", async () => {
+    const { database, deps, options, startedBatch, uploads } = reconcilerWorld();
+    const { batchId, uploadIds } = await startedBatch(1);
+    await uploads.recordOutcomes(batchId, uploadIds.map(completed));
+    const batches = new InMemoryBatchRepository(database);
+    const [finalizing] = await batches.advanceProgress([batchId]);
+
+    const report = await reconcile(deps, options());
+    await batches.recordFinalPushes([{ batchId, version: finalizing?.snapshot.version ?? 0 }]);
+    const again = await reconcile(deps, options());
+
+    expect([report.finalizationRequested, report.finalPushRequested]).toEqual([[], [batchId]]);
+    expect(again.finalPushRequested).toEqual([]);
+    expect(deps.progressQueue.messages).toEqual([{ batchId, changes: [] }]);
+  });
+
   it("repairs counters that disagree with the uploads, and counts the repair", async () => {
     const { database, deps, options, startedBatch, uploads } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(2);
@@ -143,7 +159,7 @@ describe("reconcile", () => {
 
     const report = await reconcile(deps, options());
 
-    expect(report).toEqual({ resentBatches: [], finalizationRequested: [], repairedCounters: [], requeuedUploads: 0, sweptConnections: 0, stalled: [] });
+    expect(report).toEqual({ resentBatches: [], finalizationRequested: [], finalPushRequested: [], repairedCounters: [], requeuedUploads: 0, sweptConnections: 0, stalled: [] });
     expect([deps.batchQueue.messages, deps.uploadQueue.messages, deps.progressQueue.messages]).toEqual([[], [], []]);
   });
 });

@@ -28,7 +28,7 @@ export const STATEMENT_MARKERS = {
   /** The worker's outcome statement: terminal states and counters (`recordOutcomes`). */
   outcomes: "jsonb_to_recordset",
   /** The finalizer's version bump and finalization (`advanceProgress`). */
-  advance: "progress_version = b.progress_version + 1",
+  advance: "progress_version = advanced.next_version",
 } as const;
 
 /** An invocation dies at the start, at a statement (before it is sent or once it committed), after the first SendMessageBatch, or after the handler returned (before the runner acknowledges). */

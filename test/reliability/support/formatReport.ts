@@ -15,7 +15,7 @@ export function formatChaosReport(report: ChaosReport): string {
     `  invocations killed ${totalKilled}: ${killed}; planned kills not reached ${faults.killsNotReached}`,
     `  Postgres: ${report.terminations} terminations, ${report.connectionsTerminated} connections terminated`,
     `  progress messages dropped ${faults.progressDropped}; processor calls ${report.processorCalls}`,
-    `  reconciler: ${report.reconcile.runs} runs (${report.reconcile.failedRuns} failed), finalization requested ${report.reconcile.finalizationRequested}, uploads re-enqueued ${report.reconcile.requeuedUploads}, batches re-sent ${report.reconcile.resentBatches}, counters repaired ${report.reconcile.repairedCounters}`,
+    `  reconciler: ${report.reconcile.runs} runs (${report.reconcile.failedRuns} failed), finalization requested ${report.reconcile.finalizationRequested}, final push requested ${report.reconcile.finalPushRequested}, uploads re-enqueued ${report.reconcile.requeuedUploads}, batches re-sent ${report.reconcile.resentBatches}, counters repaired ${report.reconcile.repairedCounters}`,
     `  dead letters: ${JSON.stringify(report.deadLetters)}; finalization log lines lost to a kill after the commit ${report.finalizationLogsLost}`,
     ...report.violations.map((violation) => `  VIOLATION ${violation}`),
     ...report.crashes.map((crash) => `  UNCAUGHT ${crash}`),

@@ -52,6 +52,7 @@ export interface ReconcileFigures {
   runs: number;
   failedRuns: number;
   finalizationRequested: number;
+  finalPushRequested: number;
   requeuedUploads: number;
   resentBatches: number;
   repairedCounters: number;
@@ -163,15 +164,16 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
  * a violation for each repair of counters (they must never disagree with the uploads table).
  */
 export function reconcilerRuns(stackDir: string, lostAfterSeconds: number): { figures: ReconcileFigures; violations: string[]; once(): Promise<void> } {
-  const figures: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
+  const figures: ReconcileFigures = { runs: 0, failedRuns: 0, finalizationRequested: 0, finalPushRequested: 0, requeuedUploads: 0, resentBatches: 0, repairedCounters: 0 };
   const violations: string[] = [];
   const once = async () => {
     const result = await batchctl(stackDir, "reconcile", "--lost-after", String(lostAfterSeconds), "--json");
     figures.runs++;
     // A run that meets a terminated session fails; the next one repeats its work.
     if (result.code !== 0) return void figures.failedRuns++;
-    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
+    const { summary } = JSON.parse(result.out) as { summary: { finalizationRequested: number; finalPushRequested: number; requeuedUploads: number; resentBatches: number; repairedCounters: number } };
     figures.finalizationRequested += summary.finalizationRequested;
+    figures.finalPushRequested += summary.finalPushRequested;
     figures.requeuedUploads += summary.requeuedUploads;
     figures.resentBatches += summary.resentBatches;
     figures.repairedCounters += summary.repairedCounters;

@@ -10,12 +10,19 @@ import type { ConnectionNotifier, PushResult, ServerMessage } from "@pipeline/co
 export interface NotifierOptions {
   maxRetries?: number;
   retryBaseMillis?: number;
+  /** How long one PostToConnection may take (default 3 s; they take tens of milliseconds). */
+  attemptTimeoutMillis?: number;
 }
 
-/** Pushes to API Gateway WebSocket connections; 410 Gone means the client left. Throttling is retried. */
+/**
+ * Pushes to API Gateway WebSocket connections; 410 Gone means the client left. Throttling is
+ * retried. An attempt that hangs is abandoned after its timeout: the finalizer pushes while it
+ * holds its batches' push locks, so one stuck request would hold up every later push of them.
+ */
 export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
   private readonly maxRetries: number;
   private readonly retryBaseMillis: number;
+  private readonly attemptTimeoutMillis: number;
 
   constructor(
     private readonly client: ApiGatewayManagementApiClient,
@@ -23,6 +30,7 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
   ) {
     this.maxRetries = options.maxRetries ?? 4;
     this.retryBaseMillis = options.retryBaseMillis ?? 100;
+    this.attemptTimeoutMillis = options.attemptTimeoutMillis ?? 3000;
   }
 
   async exists(connectionId: string): Promise<boolean> {
@@ -39,7 +47,7 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
     const data = new TextEncoder().encode(JSON.stringify(message));
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+        await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }), { abortSignal: AbortSignal.timeout(this.attemptTimeoutMillis) });
         return "sent";
       } catch (error) {
         if (error instanceof GoneException || httpStatus(error) === 410) return "gone";

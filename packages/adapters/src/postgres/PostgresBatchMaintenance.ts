@@ -53,6 +53,16 @@ export class PostgresBatchMaintenance implements BatchMaintenance {
     return rows.map((row) => row.id);
   }
 
+  async finalButUnpushed(limit: number): Promise<string[]> {
+    const { rows } = await this.database.query<{ id: string }>(
+      `SELECT id FROM upload_batches
+        WHERE status IN ('completed', 'failed', 'cancelled') AND pushed_version < progress_version
+        ORDER BY updated_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async repairCounters(limit: number): Promise<CounterRepair[]> {
     const { rows } = await this.database.query<{ id: string }>(FIND_DRIFT, [limit]);
     const repairs: CounterRepair[] = [];

@@ -27,10 +27,15 @@ const UNFINISHED_UPLOAD_IDS = `
 
 // Locks the batches in key order so concurrent finalizers of overlapping sets cannot deadlock.
 // A batch whose failures passed its tolerance ends `failed` here: its remaining uploads are
-// cancelled and counted in the same statement.
+// cancelled and counted in the same statement. A batch already final keeps its version (a late
+// message changes nothing a client sees). An unfinished batch's push is taken as made at once (a
+// lost one is superseded by the next); a final state's only once its pushes were sent
+// (RECORD_FINAL_PUSHES), so `pushed_before` is false until then.
 const ADVANCE_PROGRESS = `
   WITH locked AS (
-    SELECT id, status, updated_at,
+    SELECT id, status, updated_at, progress_version, pushed_version,
+           status NOT IN ('pending', 'processing') AS was_final,
+           (status = 'processing' AND processed_uploads = total_uploads) AS completes,
            (status = 'processing' AND max_failure_percent IS NOT NULL
             AND processed_uploads < total_uploads
             AND failed_uploads * 100.0 > max_failure_percent * total_uploads) AS over_tolerance
@@ -44,27 +49,36 @@ const ADVANCE_PROGRESS = `
     RETURNING u.batch_id
   ), cancelled_per_batch AS (
     SELECT batch_id, count(*)::int AS n FROM cancelled GROUP BY batch_id
+  ), advanced AS (
+    SELECT locked.*, CASE WHEN was_final THEN progress_version ELSE progress_version + 1 END AS next_version
+      FROM locked
   )
   UPDATE upload_batches b
-     SET progress_version = b.progress_version + 1,
-         status = CASE WHEN locked.over_tolerance THEN 'failed'
-                       WHEN b.status = 'processing' AND b.processed_uploads = b.total_uploads THEN 'completed'
+     SET progress_version = advanced.next_version,
+         pushed_version = CASE WHEN advanced.was_final OR advanced.completes OR advanced.over_tolerance
+                               THEN b.pushed_version ELSE advanced.next_version END,
+         status = CASE WHEN advanced.over_tolerance THEN 'failed'
+                       WHEN advanced.completes THEN 'completed'
                        ELSE b.status END,
          cancelled_uploads = b.cancelled_uploads + coalesce(c.n, 0),
          processed_uploads = b.processed_uploads + coalesce(c.n, 0),
-         error_message = CASE WHEN locked.over_tolerance
+         error_message = CASE WHEN advanced.over_tolerance
                               THEN format('failure tolerance exceeded: %s of %s uploads failed (at most %s%% allowed)',
                                           b.failed_uploads, b.total_uploads, b.max_failure_percent)
                               ELSE b.error_message END,
-         completed_at = CASE WHEN locked.over_tolerance
-                               OR (b.status = 'processing' AND b.processed_uploads = b.total_uploads)
-                             THEN now() ELSE b.completed_at END,
-         updated_at = now()
-    FROM locked LEFT JOIN cancelled_per_batch c ON c.batch_id = locked.id
-   WHERE b.id = locked.id
+         completed_at = CASE WHEN advanced.over_tolerance OR advanced.completes THEN now() ELSE b.completed_at END,
+         updated_at = CASE WHEN advanced.was_final THEN b.updated_at ELSE now() END
+    FROM advanced LEFT JOIN cancelled_per_batch c ON c.batch_id = advanced.id
+   WHERE b.id = advanced.id
   RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
             b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
-            locked.status AS previous_status, locked.updated_at AS previous_updated_at`;
+            advanced.status AS previous_status, advanced.updated_at AS previous_updated_at,
+            advanced.was_final AND advanced.pushed_version >= advanced.progress_version AS pushed_before`;
+
+const RECORD_FINAL_PUSHES = `
+  UPDATE upload_batches b SET pushed_version = pushed.version
+    FROM unnest($1::uuid[], $2::bigint[]) AS pushed (id, version)
+   WHERE b.id = pushed.id AND b.pushed_version < pushed.version`;
 
 export class PostgresBatchRepository implements BatchRepository {
   constructor(private readonly sql: Sql) {}
@@ -98,17 +112,23 @@ export class PostgresBatchRepository implements BatchRepository {
 
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     if (batchIds.length === 0) return [];
-    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus; previous_updated_at: Date; started_at: Date | null }>(ADVANCE_PROGRESS, [batchIds]);
+    const { rows } = await this.sql.query<BatchRow & { previous_status: BatchStatus; previous_updated_at: Date; started_at: Date | null; pushed_before: boolean }>(ADVANCE_PROGRESS, [batchIds]);
     return rows.map((row) => {
       const snapshot: BatchSnapshot = toSnapshot(row);
       const finalizedNow = row.previous_status === "processing" && snapshot.status !== "processing";
       return {
         snapshot,
+        pushedBefore: row.pushed_before,
         finalizedNow,
         ...(finalizedNow
           ? { finalization: { lastChangeAt: new Date(row.previous_updated_at), startedAt: row.started_at ? new Date(row.started_at) : null } }
           : {}),
       };
     });
+  }
+
+  async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {
+    if (pushed.length === 0) return;
+    await this.sql.query(RECORD_FINAL_PUSHES, [pushed.map((push) => push.batchId), pushed.map((push) => push.version)]);
   }
 }

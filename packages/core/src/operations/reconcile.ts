@@ -35,6 +35,8 @@ export interface StalledReport extends StalledBatch {
 export interface ReconcileReport {
   resentBatches: string[];
   finalizationRequested: string[];
+  /** Final batches whose final state no finalizer run recorded as pushed; a run was requested. */
+  finalPushRequested: string[];
   repairedCounters: CounterRepair[];
   requeuedUploads: number;
   sweptConnections: number;
@@ -66,6 +68,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     logger.warn("batch has every upload counted but was not finalized; finalization requested", { batchId });
   }
 
+  const finalPushRequested = await deps.maintenance.finalButUnpushed(options.limit);
+  for (const batchId of finalPushRequested) {
+    await deps.progressQueue.send({ batchId, changes: [] });
+    logger.warn("batch is final but its final state was never recorded as pushed; push requested", { batchId });
+  }
+
   const lostUploads = await deps.maintenance.claimLostUploads(lostBefore, options.limit);
   if (lostUploads.length > 0) {
     await deps.uploadQueue.sendAll(lostUploads);
@@ -89,5 +97,5 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   deps.metrics?.count("CountersRepaired", repairedCounters.length);
   deps.metrics?.count("UploadsRequeued", lostUploads.length);
   deps.metrics?.count("StalledBatches", stalled.length);
-  return { resentBatches, finalizationRequested, repairedCounters, requeuedUploads: lostUploads.length, sweptConnections, stalled };
+  return { resentBatches, finalizationRequested, finalPushRequested, repairedCounters, requeuedUploads: lostUploads.length, sweptConnections, stalled };
 }

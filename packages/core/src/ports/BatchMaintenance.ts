@@ -28,6 +28,12 @@ export interface BatchMaintenance {
   claimStalePending(before: Date, limit: number): Promise<string[]>;
   /** Processing batches whose uploads are all counted but that were never finalized. */
   completeButUnfinalized(limit: number): Promise<string[]>;
+  /**
+   * Final batches whose final state no finalizer run recorded as pushed: the run that finalized
+   * the batch died or failed before its pushes went out, or the state came from an operator's
+   * cancel or a counter repair and its progress message was lost.
+   */
+  finalButUnpushed(limit: number): Promise<string[]>;
   /** Batches whose counters differ from their uploads; each is re-counted and fixed under its row lock. */
   repairCounters(limit: number): Promise<CounterRepair[]>;
   /** Non-terminal uploads of processing batches untouched since `before`; marks them as just resent. */

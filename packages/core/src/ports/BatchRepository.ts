@@ -11,6 +11,11 @@ export type FanOutStart =
 
 export interface ProgressAdvance {
   snapshot: BatchSnapshot;
+  /**
+   * The batch was already final and a run recorded its final state as pushed
+   * (`recordFinalPushes`): a late progress message, which pushes nothing.
+   */
+  pushedBefore: boolean;
   /** True only for the one call that moved the batch to its final state (completed, or failed past its tolerance). */
   finalizedNow: boolean;
   /** With `finalizedNow`: when the batch last changed before (its last upload's commit), and when it started. */
@@ -24,10 +29,13 @@ export interface BatchRepository {
   /** Ids of the batch's non-terminal uploads after `after`, in key order. */
   unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]>;
   /**
-   * Bumps each batch's progress version and finalizes those whose uploads are all terminal, in
-   * one statement. Unknown ids are left out of the result.
+   * Bumps the progress version of each unfinished batch and finalizes those whose uploads are all
+   * terminal, in one statement; a final batch keeps its version. Unknown ids are left out of the
+   * result.
    */
   advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
+  /** Records that these final states were pushed; later advances report them `pushedBefore`. */
+  recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void>;
   /** Ids of pending and processing batches after `after`, in key order. */
   unfinishedBatchIds(after: string | null, limit: number): Promise<string[]>;
 }

@@ -9,8 +9,9 @@ import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import type { Verdict } from "../verdict/messageFate.js";
+import { batchPushes } from "./batchPushes.js";
 import { coalesceChanges } from "./coalesceChanges.js";
-import { progressPush, uploadProgressPush, type ServerMessage } from "./serverMessages.js";
+import type { ServerMessage } from "./serverMessages.js";
 
 export interface FinalizeProgressDeps {
   batches: BatchRepository;
@@ -36,9 +37,10 @@ export interface FinalizeProgressResult {
 }
 
 /**
- * Coalesces an invocation's progress messages per batch, advances each batch's version once
- * (finalizing the batches whose uploads are all terminal), and pushes one message per batch to
- * each of its owner's connections.
+ * Coalesces an invocation's progress messages per batch, advances each unfinished batch's version
+ * once (finalizing the batches whose uploads are all terminal), pushes one message per batch to
+ * each of its owner's connections (a final state only until it is recorded as pushed, see
+ * `batchPushes`), then records the final states it pushed.
  */
 export async function finalizeProgress(
   deps: FinalizeProgressDeps,
@@ -85,7 +87,12 @@ async function advanceAndPush(
     });
   }
 
-  const owners = [...new Set(advances.map((advance) => advance.snapshot.userId))];
+  const pushesByBatch = advances.map((advance) => ({ advance, pushes: batchPushes(advance, changesByBatch.get(advance.snapshot.id) ?? []) }));
+  const finalStates = pushesByBatch.filter(({ pushes }) => pushes.some((push) => push.type === "batch.completed")).map(({ advance }) => advance);
+  for (const { snapshot } of finalStates.filter(({ finalizedNow }) => !finalizedNow)) {
+    logger.info("final state pushed by a later run: none had recorded it as pushed", { batchId: snapshot.id, status: snapshot.status, version: snapshot.version });
+  }
+  const owners = [...new Set(pushesByBatch.filter(({ pushes }) => pushes.length > 0).map(({ advance }) => advance.snapshot.userId))];
   const connections = await deps.connections.forUsers(owners);
   const connectionsByUser = new Map<string, Connection[]>();
   for (const connection of connections) {
@@ -94,14 +101,9 @@ async function advanceAndPush(
     connectionsByUser.set(connection.userId, list);
   }
 
-  const deliveries = advances.flatMap(({ snapshot }) => {
-    const final = snapshot.status !== "processing" && snapshot.status !== "pending";
-    const changes = changesByBatch.get(snapshot.id) ?? [];
-    const pushes: ServerMessage[] = [progressPush(snapshot, changes.filter((change) => change.stage === undefined), final)];
-    const stages = uploadProgressPush(snapshot, changes.filter((change) => change.stage !== undefined));
-    if (stages) pushes.push(stages);
-    return (connectionsByUser.get(snapshot.userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push })));
-  });
+  const deliveries = pushesByBatch.flatMap(({ advance, pushes }) =>
+    (connectionsByUser.get(advance.snapshot.userId) ?? []).flatMap((connection) => pushes.map((push) => ({ connection, push }))),
+  );
 
   const gone = new Set<string>();
   await mapWithConcurrency(deliveries, options.pushConcurrency, async ({ connection, push }) => {
@@ -123,6 +125,10 @@ async function advanceAndPush(
       logger.warn("push failed", { batchId: pushBatchId(push), connectionId: connection.connectionId, error: describeError(error) });
     }
   });
+
+  // After the pushes, under the batches' push locks: a run that stops before this leaves the final
+  // state to the batch's next run (or the reconciler's request for one).
+  await deps.batches.recordFinalPushes(finalStates.map(({ snapshot }) => ({ batchId: snapshot.id, version: snapshot.version })));
 }
 
 function pushBatchId(push: ServerMessage): string | undefined {

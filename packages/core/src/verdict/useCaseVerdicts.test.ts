@@ -210,9 +210,11 @@ class InMemoryBatchRepository implements BatchRepository {
       batch.version++;
       const total = batch.uploadIds.length;
       const snapshot = { id, userId: "user", status: batch.status, totalUploads: total, processedUploads: 0, successfulUploads: 0, failedUploads: 0, cancelledUploads: 0, version: batch.version };
-      return [{ snapshot, finalizedNow: false }];
+      return [{ snapshot, pushedBefore: false, finalizedNow: false }];
     });
   }
+
+  async recordFinalPushes(): Promise<void> {}
 
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
     return [...this.batches.keys()].filter((id) => (after === null || id > after) && ["pending", "processing"].includes(this.get(id)?.status ?? "")).sort().slice(0, limit);

@@ -6,6 +6,7 @@ import { lambdaHandler } from "../lambdaHandler.js";
 export interface ReconcileSummary {
   resentBatches: number;
   finalizationRequested: number;
+  finalPushRequested: number;
   repairedCounters: number;
   requeuedUploads: number;
   sweptConnections: number;
@@ -16,6 +17,7 @@ export function summarize(report: ReconcileReport): ReconcileSummary {
   return {
     resentBatches: report.resentBatches.length,
     finalizationRequested: report.finalizationRequested.length,
+    finalPushRequested: report.finalPushRequested.length,
     repairedCounters: report.repairedCounters.length,
     requeuedUploads: report.requeuedUploads,
     sweptConnections: report.sweptConnections,

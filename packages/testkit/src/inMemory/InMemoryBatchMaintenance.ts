@@ -1,4 +1,4 @@
-import { isTerminalUploadStatus, type BatchMaintenance, type CounterRepair, type Counters, type StalledBatch, type UploadRef } from "@pipeline/core";
+import { isTerminalBatchStatus, isTerminalUploadStatus, type BatchMaintenance, type CounterRepair, type Counters, type StalledBatch, type UploadRef } from "@pipeline/core";
 import type { BatchRecord, InMemoryDatabase } from "./InMemoryDatabase.js";
 
 const WEEK_MILLIS = 7 * 24 * 60 * 60 * 1000;
@@ -15,6 +15,12 @@ export class InMemoryBatchMaintenance implements BatchMaintenance {
 
   async completeButUnfinalized(limit: number): Promise<string[]> {
     return this.byUpdatedAt((batch) => batch.status === "processing" && batch.processed === batch.total)
+      .slice(0, limit)
+      .map((batch) => batch.id);
+  }
+
+  async finalButUnpushed(limit: number): Promise<string[]> {
+    return this.byUpdatedAt((batch) => isTerminalBatchStatus(batch.status) && batch.pushedVersion < batch.version)
       .slice(0, limit)
       .map((batch) => batch.id);
   }

@@ -1,4 +1,4 @@
-import { isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
+import { isTerminalBatchStatus, isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
 import { byId, type BatchRecord, type InMemoryDatabase } from "./InMemoryDatabase.js";
 
 /** `PostgresBatchRepository` on an `InMemoryDatabase`: the same guards, one batch row changed at a time. */
@@ -42,8 +42,17 @@ export class InMemoryBatchRepository implements BatchRepository {
     return batches.map((batch) => this.advance(batch));
   }
 
+  async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {
+    for (const { batchId, version } of pushed) {
+      const batch = this.database.batch(batchId);
+      if (batch && batch.pushedVersion < version) batch.pushedVersion = version;
+    }
+  }
+
   private advance(batch: BatchRecord): ProgressAdvance {
-    const previousStatus = batch.status;
+    if (isTerminalBatchStatus(batch.status)) {
+      return { snapshot: snapshotOf(batch), pushedBefore: batch.pushedVersion >= batch.version, finalizedNow: false };
+    }
     const previousUpdatedAt = batch.updatedAt;
     const now = this.database.now();
     const overTolerance =
@@ -65,9 +74,12 @@ export class InMemoryBatchRepository implements BatchRepository {
       batch.completedAt = now;
     }
     batch.updatedAt = now;
-    const finalizedNow = previousStatus === "processing" && batch.status !== "processing";
+    const finalizedNow = isTerminalBatchStatus(batch.status);
+    // An unfinished batch's push counts as made; a final state's once its pushes were sent.
+    if (!finalizedNow) batch.pushedVersion = batch.version;
     return {
       snapshot: snapshotOf(batch),
+      pushedBefore: false,
       finalizedNow,
       ...(finalizedNow ? { finalization: { lastChangeAt: previousUpdatedAt, startedAt: batch.startedAt } } : {}),
     };

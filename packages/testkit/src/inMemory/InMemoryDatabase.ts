@@ -7,6 +7,8 @@ export interface BatchRecord extends Counters {
   userId: string;
   status: BatchStatus;
   version: number;
+  /** The version whose push the finalizer made (`pushed_version`): an unfinished batch's at once, a final state's once sent. */
+  pushedVersion: number;
   maxFailurePercent: number | null;
   errorMessage: string | null;
   createdAt: Date;
@@ -70,6 +72,7 @@ export class InMemoryDatabase {
       failed: 0,
       cancelled: 0,
       version: 0,
+      pushedVersion: 0,
       maxFailurePercent: seed.maxFailurePercent ?? null,
       errorMessage: null,
       createdAt: now,
