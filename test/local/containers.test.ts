@@ -31,6 +31,7 @@ describe("the local Lambda containers", () => {
       bootstrapFile: inject("builtFunctions").bootstrapFile,
       runtime: "nodejs24.x",
       environment: { FIXTURE_SETTING: "from the function's environment" },
+      background: false,
       region: "us-east-1",
       arn: "arn:aws:lambda:us-east-1:000000000000:function:behaviours",
     };
@@ -102,6 +103,18 @@ describe("the local Lambda containers", () => {
     expect(variables._HANDLER).toBe(fixture.handlerSetting);
     expect(variables.LAMBDA_TASK_ROOT).toBe(fixture.taskRoot);
     expect(variables.AWS_LAMBDA_FUNCTION_MEMORY_SIZE).toBe("256");
+  });
+
+  it("runs a background function's containers at a lower scheduling priority than the others", async () => {
+    const niceness = async (pid: number) => Number((await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ")[16]);
+    const interactive = pool();
+    const background = new ContainerPool({ ...fixture, background: true, name: "bulk", timeoutSeconds: 10, memoryMb: 256, maxConcurrency: 1 }, { idleRetireMillis: 60_000 });
+    pools.push(background);
+
+    const { pid: interactivePid } = returned<Description>(await invoke(interactive, { action: "describe" }));
+    const { pid: backgroundPid } = returned<Description>(await invoke(background, { action: "describe" }));
+
+    expect(await niceness(backgroundPid)).toBe((await niceness(interactivePid)) + 10);
   });
 
   it("keeps the container after a function error, as Lambda does, and reports the error's type and message", async () => {

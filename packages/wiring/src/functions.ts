@@ -13,6 +13,8 @@ export interface DeployedFunction {
   memoryMb: number;
   /** Packages installed next to the bundle instead of bundled. */
   install: readonly string[];
+  /** Its local containers yield the cores to the other functions' (see QueueFunctionWiring). */
+  localBackground: boolean;
   /** What invokes it. */
   trigger: { kind: "queue"; function: FunctionName } | { kind: "webSocket"; routes: WebSocketRoute[] } | { kind: "schedule"; intervalMinutes: number };
 }
@@ -33,6 +35,7 @@ export function webSocketFunctions(wiring: Wiring): DeployedFunction[] {
     timeoutSeconds: wiring.webSocket.timeoutSeconds,
     memoryMb: wiring.webSocket.memoryMb,
     install: [],
+    localBackground: false,
     trigger: { kind: "webSocket", routes },
   }));
 }
@@ -41,7 +44,7 @@ export function webSocketFunctions(wiring: Wiring): DeployedFunction[] {
 export function deployedFunctions(wiring: Wiring): DeployedFunction[] {
   const queueFunctions = (Object.keys(wiring.functions) as FunctionName[]).map((name): DeployedFunction => {
     const settings = wiring.functions[name];
-    return { name, handler: settings.handler, environment: name, timeoutSeconds: settings.timeoutSeconds, memoryMb: settings.memoryMb, install: settings.install ?? [], trigger: { kind: "queue", function: name } };
+    return { name, handler: settings.handler, environment: name, timeoutSeconds: settings.timeoutSeconds, memoryMb: settings.memoryMb, install: settings.install ?? [], localBackground: settings.localBackground === true, trigger: { kind: "queue", function: name } };
   });
   const { reconciler } = wiring;
   return [
@@ -54,6 +57,7 @@ export function deployedFunctions(wiring: Wiring): DeployedFunction[] {
       timeoutSeconds: reconciler.timeoutSeconds,
       memoryMb: reconciler.memoryMb,
       install: [],
+      localBackground: false,
       trigger: { kind: "schedule", intervalMinutes: reconciler.intervalMinutes },
     },
   ];

@@ -33,6 +33,12 @@ export interface QueueFunctionWiring {
   memoryMb: number;
   /** Packages the deployment installs next to the bundle instead of bundling them (native binaries). */
   install?: readonly string[];
+  /**
+   * Bulk work that yields the local machine's cores to the other functions (its local containers
+   * run at a lower scheduling priority). On Lambda every container has a CPU share of its own; on a
+   * laptop's few cores the worker's image processing would otherwise delay every reply and push.
+   */
+  localBackground?: true;
 }
 
 export type WebSocketRoute = "$connect" | "$disconnect" | "$default" | "subscribe";

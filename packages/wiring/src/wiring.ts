@@ -26,6 +26,7 @@ const functions = {
     memoryMb: 1024,
     // sharp loads a native binary for the platform: installed, not bundled.
     install: ["sharp"],
+    localBackground: true,
   },
   finalizer: {
     handler: "packages/functions/src/queues/finalizer.handler",

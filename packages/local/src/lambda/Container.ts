@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import type { InvocationOutcome } from "./FunctionInvoker.js";
 import type { LocalFunction } from "./LocalFunction.js";
 import { RuntimeApi, type RuntimeReport } from "./RuntimeApi.js";
 import type { FunctionError } from "./container/functionError.js";
 
+/** The niceness of a background function's containers: the others' runnable work goes first. */
+const BACKGROUND_NICENESS = 10;
 /** V8's heap limit as a share of the function's memory size: the rest is the process's native memory. */
 const HEAP_SHARE = 0.9;
 /** How often a busy container's resident memory is checked against the function's memory size. */
@@ -53,6 +56,7 @@ export class Container {
       env: { ...fn.environment, ...lambdaVariables(fn, runtimeApiAddress, this.id) },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (fn.background && this.process.pid !== undefined) setPriority(this.process.pid, BACKGROUND_NICENESS);
     for (const stream of ["stdout", "stderr"] as const) {
       const source = this.process[stream];
       if (source) createInterface({ input: source, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => events.log(line, stream));

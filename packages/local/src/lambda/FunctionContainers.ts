@@ -80,6 +80,7 @@ function localFunction(fn: DeployedFunction, options: FunctionContainersOptions)
     timeoutSeconds: fn.timeoutSeconds,
     memoryMb: fn.memoryMb,
     maxConcurrency,
+    background: fn.localBackground,
     region: options.region,
     arn: `arn:aws:lambda:${options.region}:000000000000:function:${fn.name}`,
   };

@@ -17,6 +17,8 @@ export interface LocalFunction {
   environment: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
+  /** Its containers run at a lower scheduling priority, leaving the cores to the other functions first. */
+  background: boolean;
   /** At most this many containers at once. */
   maxConcurrency: number;
   region: string;
