@@ -4,9 +4,6 @@ import { formatTable } from "./report/formatTable.js";
 import { runBenchmark } from "./runBenchmark.js";
 import { DEFAULT_LATENCY_MILLIS, fullSettings, QUICK_LATENCY_MILLIS, quickSettings } from "./settings.js";
 
-// Handlers would otherwise print CloudWatch's embedded metric format into the report.
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-
 const USAGE = `usage: npm run bench -- [--quick] [--json] [--latency <ms>]
 
   --quick          a small smoke run (seconds) instead of the full one (minutes)

@@ -25,6 +25,12 @@ export interface BenchmarkSettings {
   warmUpUploads: number;
   /** The seed's loop is sequential: a few uploads warm its connection, JIT and gateway client. */
   seedWarmUpUploads: number;
+  /**
+   * Generated JPEG and PNG images through the upload service, the real media step and the built-in
+   * AI, the deployed wiring: `subscribe` latency while the worker is saturated, the gaps between
+   * pushes, and `batch.completed` per connection. A warm-up batch of `warmUpUploads` of the same images first.
+   */
+  realImages: { uploads: number; warmUpUploads: number; subscribeIntervalMillis: number; probeConnections: number };
 }
 
 export const DEFAULT_LATENCY_MILLIS = 50;
@@ -42,6 +48,8 @@ export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkS
     completionLatency: { batches: 20, uploadsPerBatch: 10 },
     warmUpUploads: 320,
     seedWarmUpUploads: 20,
+    // The warm-up gives each of the worker's 16 containers an invocation of 10 (sharp loaded, connections open).
+    realImages: { uploads: 3_000, warmUpUploads: 160, subscribeIntervalMillis: 100, probeConnections: 4 },
   };
 }
 
@@ -58,5 +66,6 @@ export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSe
     completionLatency: { batches: 3, uploadsPerBatch: 5 },
     warmUpUploads: 8,
     seedWarmUpUploads: 3,
+    realImages: { uploads: 60, warmUpUploads: 20, subscribeIntervalMillis: 100, probeConnections: 2 },
   };
 }
