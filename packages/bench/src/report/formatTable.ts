@@ -94,6 +94,7 @@ export function formatTable(report: BenchmarkReport): string {
   const rule = "-".repeat(widths.reduce((sum, width) => sum + width + 2, -2));
   const out = [
     `Benchmark (${report.mode}) on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}; ${num(report.durationSeconds, 0)} s; load average ${num(machine.loadAverageAtStart, 2)} at the start`,
+    "Every function runs in containers of its own (child processes behind a Lambda Runtime API), all started and warmed before each measured run.",
     "",
     line(HEADER),
     rule,
@@ -104,7 +105,9 @@ export function formatTable(report: BenchmarkReport): string {
   }
   const missed = report.targets.filter((result) => !result.pass).length;
   out.push(rule, `${report.targets.length - missed} of ${report.targets.length} targets met. Statements: ${o.statementCounting}.`);
-  if (report.warnings.length > 0) out.push(`${report.warnings.length} warning(s) from the handlers; see --json or stderr.`);
+  const gone = [c.pipeline, c.seed, o.pipeline, o.seed, r.costs].reduce((sum, costs) => sum + costs.containersGone, 0);
+  if (gone > 0) out.push(`${gone} container(s) ended during a measured run: their CPU in it is missing from the figures.`);
+  if (report.warnings.length > 0) out.push(`${report.warnings.length} warning(s) from the functions and the runtime; see --json or stderr.`);
   return out.join("\n");
 }
 
