@@ -1,5 +1,5 @@
 import { brokenInvariants, formatTable, quickSettings, runBenchmark, type BenchmarkReport } from "@pipeline/bench";
-import { wiring } from "@pipeline/wiring";
+import { deployedFunctions, wiring } from "@pipeline/wiring";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 
 // Speed is the benchmark's to measure (npm run bench); these tests hold what must be true at any speed.
@@ -111,7 +111,7 @@ describe("npm run bench -- --quick", () => {
   it("records every stack's cold starts and its containers' peak memory, per function", () => {
     const byName = new Map(report.containers.functions.map((fn) => [fn.functionName, fn]));
 
-    for (const name of ["fanout", "worker", "finalizer", "WebSocketConnect", "WebSocketMessage"]) {
+    for (const { name } of deployedFunctions(wiring)) {
       const fn = byName.get(name);
       expect(fn?.coldStarts, name).toBeGreaterThan(0);
       expect(fn?.firstInitMillis, name).toBeGreaterThan(0);

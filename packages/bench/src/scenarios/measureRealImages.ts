@@ -20,6 +20,7 @@ const DISTINCT_IMAGES = 500;
 /** Generous: a stuck run fails with a clear message instead of hanging the benchmark. */
 const COMPLETION_TIMEOUT_MILLIS = 120_000;
 const COMPLETION_TIMEOUT_PER_UPLOAD_MILLIS = 100;
+const DISCONNECT_WAIT_MILLIS = 5_000;
 /** The finalizer's COMMIT and the runner's deletes follow the completion push: they belong to the run. */
 const TRAILING_WORK_MILLIS = 300;
 
@@ -46,6 +47,7 @@ export async function measureRealImages(context: BenchContext, settings: Benchma
     await new Promise((resolve) => setTimeout(resolve, TRAILING_WORK_MILLIS));
     await window.stop();
     const subscribe = probe.latency();
+    await closeProbe(context, probe);
 
     const { admin } = context.database;
     const createdAt = await batchCreatedAt(admin, batchId);
@@ -87,6 +89,18 @@ async function runImages(bench: BenchStack, client: PipelineClient, probe: Subsc
   } finally {
     probe.stop();
   }
+}
+
+/** Closes the probe's connections and waits (a few seconds at most) until `$disconnect` removed them, so that its function's cold start is recorded. */
+async function closeProbe(context: BenchContext, probe: SubscribeProbe): Promise<void> {
+  const connections = async () => {
+    const { rows } = await context.database.admin.query<{ count: number }>("SELECT count(*)::int AS count FROM connections WHERE user_id = $1", [BENCH_USER]);
+    return rows[0]?.count ?? 0;
+  };
+  const remaining = (await connections()) - probe.recorders.length;
+  probe.close();
+  const deadline = Date.now() + DISCONNECT_WAIT_MILLIS;
+  while ((await connections()) > remaining && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** The WebSocket message function's first container, started by one `subscribe` with nothing else running (a batch of one upload, written for it and removed). */
