@@ -17,7 +17,7 @@ describe("npm run bench -- --quick", () => {
       expect(run).toMatchObject({ counted: run.uploads, successful: run.uploads, terminal: run.uploads });
     }
     expect(report.seedComparison.pipeline.run.uploads).toBe(settings.comparisonUploads);
-    expect(report.overhead.seed.run.uploads).toBe(settings.overheadUploads);
+    expect(report.overhead.seed.run.uploads).toBe(settings.overheadSeedUploads);
     expect(brokenInvariants(report)).toEqual([]);
   });
 
@@ -51,7 +51,7 @@ describe("npm run bench -- --quick", () => {
     expect(pipeline.sqsRequests).toHaveProperty("ReceiveMessage");
     expect(seed.sqsRequestsPerUpload).toBe(0);
     // The seed pushes five times per upload (file 0, 5, 10 and 100, then the batch) and twice per batch.
-    expect(seed.run.pushes).toBe(5 * settings.overheadUploads + 2);
+    expect(seed.run.pushes).toBe(5 * settings.overheadSeedUploads + 2);
     expect(pipeline.run.pushes).toBeGreaterThanOrEqual(1);
     expect(pipeline.run.pushes).toBeLessThan(seed.run.pushes);
   });
@@ -119,7 +119,7 @@ describe("npm run bench -- --quick", () => {
       expect(fn?.peakMemoryMaxMb, name).toBeGreaterThan(0);
     }
     // Every worker container of the real-image stack was started before it ran, one per slot.
-    expect(byName.get("worker")?.containers).toBe(wiring.functions.worker.maxConcurrency);
+    expect(byName.get("worker")?.containers).toBe(settings.workerMaxConcurrency ?? wiring.functions.worker.maxConcurrency);
     expect(report.containers.stacks.map((stack) => stack.stack)).toHaveLength(3);
   });
 

@@ -31,7 +31,9 @@ if (latency !== undefined && (!Number.isInteger(latency) || latency < 1)) {
 }
 
 const settings = args.quick ? quickSettings(latency) : fullSettings(latency);
-const report = await runBenchmark({ settings, databaseUrl: process.env.DATABASE_URL, log: (line) => console.error(line) });
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const report = await runBenchmark({ settings, databaseUrl: process.env.DATABASE_URL, log: (line) => console.error(`${elapsed()}  ${line}`) });
 console.log(args.json ? JSON.stringify(report, null, 2) : formatTable(report));
 for (const warning of report.warnings) console.error(`warning: ${warning}`);
 const broken = brokenInvariants(report);

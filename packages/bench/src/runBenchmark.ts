@@ -16,7 +16,7 @@ import { measureCounterContention } from "./scenarios/measureCounterContention.j
 import { measureFanOut } from "./scenarios/measureFanOut.js";
 import { measureOverhead } from "./scenarios/measureOverhead.js";
 import { measureRealImages, REAL_IMAGES_STACK } from "./scenarios/measureRealImages.js";
-import type { BenchmarkSettings } from "./settings.js";
+import { benchWiring, type BenchmarkSettings } from "./settings.js";
 
 export interface RunBenchmarkOptions {
   settings: BenchmarkSettings;
@@ -102,9 +102,9 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
 
 /** Overhead, completion latency and fan-out share one stack with a 0 ms processor and the deployed wiring. */
 async function measureOnZeroLatencyStack(context: BenchContext, settings: BenchmarkSettings, log: (line: string) => void) {
-  const bench = await startBenchStack(context, { name: "0 ms processor, deployed wiring", wiring: structuredClone(deployedWiring), latencyMillis: 0 });
+  const bench = await startBenchStack(context, { name: "0 ms processor", wiring: benchWiring(settings), latencyMillis: 0 });
   try {
-    log(`overhead   ${settings.overheadUploads} uploads each, 0 ms processor`);
+    log(`overhead   ${settings.overheadUploads} uploads (seed port ${settings.overheadSeedUploads}), 0 ms processor`);
     const overhead = await measureOverhead(context, bench, settings);
     log(`latency    ${settings.completionLatency.batches} batches of ${settings.completionLatency.uploadsPerBatch}`);
     const completionLatency = await measureCompletionLatency(context, bench, settings);

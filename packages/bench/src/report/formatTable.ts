@@ -10,6 +10,8 @@ export function formatTable(report: BenchmarkReport): string {
   const { seedComparison: c, overhead: o, fanOut, counterContention: k, completionLatency: l, realImages: r, containers, machine } = report;
   const smallest = fanOut[0];
   const largest = fanOut[fanOut.length - 1];
+  const { workerMaxConcurrency } = report.settings;
+  const wiringName = workerMaxConcurrency === undefined ? "deployed wiring" : `deployed wiring but ${workerMaxConcurrency} worker containers`;
   const target = (id: string): [Cell, Cell] => {
     const found: TargetResult | undefined = report.targets.find((candidate) => candidate.id === id);
     return found ? [`${found.target}${found.unit && found.unit !== "x" ? ` ${found.unit}` : found.unit}`, found.pass ? "PASS" : "MISS"] : ["", ""];
@@ -28,7 +30,7 @@ export function formatTable(report: BenchmarkReport): string {
     ["seed port: rows re-read by the progress monitor", "", count(c.seed.run.monitorReads), "", ""],
     ["CPU used by other processes meanwhile, % of machine", num(c.pipeline.otherProcessesCpuPercent, 0), num(c.seed.otherProcessesCpuPercent, 0), "", ""],
 
-    { section: `Overhead: ${count(o.uploads)} uploads, 0 ms processor, deployed wiring` },
+    { section: `Overhead: ${count(o.uploads)} uploads (seed port: ${count(o.seed.run.uploads)}), 0 ms processor, ${wiringName}` },
     ["uploads/s end to end (hand-over to completion push)", num(o.pipeline.run.endToEndUploadsPerSecond, 0), num(o.seed.run.endToEndUploadsPerSecond, 0), ...target("uploadsPerSecond")],
     ["uploads/s to the last upload's commit", num(o.pipeline.run.uploadsPerSecond, 0), num(o.seed.run.uploadsPerSecond, 0), "", ""],
     ["database statements per upload", optional(o.pipeline.statementsPerUpload, 3), optional(o.seed.statementsPerUpload, 2), ...target("statementsPerUpload")],
@@ -61,7 +63,7 @@ export function formatTable(report: BenchmarkReport): string {
     ["max ms", num(l.maxMillis, 0), "", "", ""],
 
     {
-      section: `Real images: ${count(r.uploads)} generated images (mean ${num(r.meanFileBytes / 1024, 1)} KB) through the upload service, media step and built-in AI, deployed wiring; after ${count(r.warmUpUploads)} of them`,
+      section: `Real images: ${count(r.uploads)} generated images (mean ${num(r.meanFileBytes / 1024, 1)} KB) through the upload service, media step and built-in AI, ${wiringName}; after ${count(r.warmUpUploads)} of them`,
     },
     ["seconds, the upload service taking the files", num(r.submitSeconds, 2), "", "", ""],
     ["seconds, creation to the last commit / to batch.completed", `${num(r.costs.run.processingSeconds, 2)} / ${num(r.costs.run.endToEndSeconds, 2)}`, "", "", ""],

@@ -17,7 +17,7 @@ export async function compareWithSeed(context: BenchContext, settings: Benchmark
   wiring.functions.worker.maxConcurrency = worker.maxConcurrency;
   const bench = await startBenchStack(context, { name: `${latencyMillis} ms processor, worker ${worker.batchSize} x ${worker.maxConcurrency}`, wiring, latencyMillis });
   try {
-    const { pipeline, seed } = await runSideBySide(context, bench, settings, uploads, latencyMillis);
+    const { pipeline, seed } = await runSideBySide(context, bench, settings, { pipeline: uploads, seed: uploads }, latencyMillis);
     const idealSeconds = (uploads * latencyMillis) / (worker.batchSize * worker.maxConcurrency) / 1000;
     return {
       uploads,

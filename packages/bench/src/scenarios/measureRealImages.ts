@@ -1,7 +1,7 @@
 import { extname } from "node:path";
 import { issueToken } from "@pipeline/adapters/auth";
 import { generateImages, PipelineClient, type GeneratedFile } from "@pipeline/local";
-import { wiring as deployedWiring } from "@pipeline/wiring";
+import { webSocketFunctions } from "@pipeline/wiring";
 import { batchCreatedAt, BENCH_USER, deleteBatches, seedBatch } from "../environment/batches.js";
 import { startBenchStack, type BenchStack } from "../environment/startBenchStack.js";
 import { CostMeter } from "../measure/CostMeter.js";
@@ -10,10 +10,10 @@ import { SubscribeProbe } from "../measure/SubscribeProbe.js";
 import type { RealImages } from "../report/BenchmarkReport.js";
 import { describeRun } from "../runs/batchRun.js";
 import { metered, perUpload } from "../runs/metered.js";
-import type { BenchmarkSettings } from "../settings.js";
+import { benchWiring, type BenchmarkSettings } from "../settings.js";
 import type { BenchContext } from "./BenchContext.js";
 
-export const REAL_IMAGES_STACK = "real images, deployed wiring";
+export const REAL_IMAGES_STACK = "real images";
 
 /** Distinct images generated (sharp, in this process); a larger batch repeats them under names of their own. */
 const DISTINCT_IMAGES = 500;
@@ -33,7 +33,7 @@ const TRAILING_WORK_MILLIS = 300;
 export async function measureRealImages(context: BenchContext, settings: BenchmarkSettings): Promise<RealImages> {
   const { uploads, warmUpUploads, subscribeIntervalMillis, probeConnections } = settings.realImages;
   const files = await imagesFor(uploads);
-  const bench = await startBenchStack(context, { name: REAL_IMAGES_STACK, wiring: structuredClone(deployedWiring), latencyMillis: undefined, maxFiles: uploads });
+  const bench = await startBenchStack(context, { name: REAL_IMAGES_STACK, wiring: benchWiring(settings), latencyMillis: undefined, maxFiles: uploads });
   const { wsUrl, httpUrl } = bench.stack.endpoints;
   const probe = await SubscribeProbe.connect({ wsUrl, authSecret: context.authSecret, userId: BENCH_USER, intervalMillis: subscribeIntervalMillis, connections: probeConnections });
   try {
@@ -47,7 +47,7 @@ export async function measureRealImages(context: BenchContext, settings: Benchma
     await new Promise((resolve) => setTimeout(resolve, TRAILING_WORK_MILLIS));
     await window.stop();
     const subscribe = probe.latency();
-    await closeProbe(context, probe);
+    await closeProbe(bench, probe);
 
     const { admin } = context.database;
     const createdAt = await batchCreatedAt(admin, batchId);
@@ -91,16 +91,16 @@ async function runImages(bench: BenchStack, client: PipelineClient, probe: Subsc
   }
 }
 
-/** Closes the probe's connections and waits (a few seconds at most) until `$disconnect` removed them, so that its function's cold start is recorded. */
-async function closeProbe(context: BenchContext, probe: SubscribeProbe): Promise<void> {
-  const connections = async () => {
-    const { rows } = await context.database.admin.query<{ count: number }>("SELECT count(*)::int AS count FROM connections WHERE user_id = $1", [BENCH_USER]);
-    return rows[0]?.count ?? 0;
-  };
-  const remaining = (await connections()) - probe.recorders.length;
+/**
+ * Closes the probe's connections and waits (a few seconds at most) until the `$disconnect` route's
+ * function has a container, so that its cold start is recorded before the stack stops.
+ */
+async function closeProbe(bench: BenchStack, probe: SubscribeProbe): Promise<void> {
+  const disconnect = webSocketFunctions(bench.wiring).find((fn) => fn.trigger.kind === "webSocket" && fn.trigger.routes.includes("$disconnect"));
   probe.close();
   const deadline = Date.now() + DISCONNECT_WAIT_MILLIS;
-  while ((await connections()) > remaining && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = () => bench.containers.list().some((container) => container.functionName === disconnect?.name);
+  while (!started() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** The WebSocket message function's first container, started by one `subscribe` with nothing else running (a batch of one upload, written for it and removed). */
