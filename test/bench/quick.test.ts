@@ -1,6 +1,6 @@
 import { brokenInvariants, formatTable, quickSettings, runBenchmark, type BenchmarkReport } from "@pipeline/bench";
-import { wiring } from "@pipeline/wiring";
-import { beforeAll, describe, expect, it } from "vitest";
+import { deployedFunctions, wiring } from "@pipeline/wiring";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 
 // Speed is the benchmark's to measure (npm run bench); these tests hold what must be true at any speed.
 describe("npm run bench -- --quick", () => {
@@ -8,8 +8,8 @@ describe("npm run bench -- --quick", () => {
   let report: BenchmarkReport;
 
   beforeAll(async () => {
-    report = await runBenchmark({ settings });
-  }, 120_000);
+    report = await runBenchmark({ settings, built: inject("builtFunctions") });
+  }, 300_000);
 
   it("runs every upload of every batch to a terminal state and counts it exactly once, on both sides", () => {
     const runs = [report.seedComparison.pipeline.run, report.seedComparison.seed.run, report.overhead.pipeline.run, report.overhead.seed.run];
@@ -17,7 +17,7 @@ describe("npm run bench -- --quick", () => {
       expect(run).toMatchObject({ counted: run.uploads, successful: run.uploads, terminal: run.uploads });
     }
     expect(report.seedComparison.pipeline.run.uploads).toBe(settings.comparisonUploads);
-    expect(report.overhead.seed.run.uploads).toBe(settings.overheadUploads);
+    expect(report.overhead.seed.run.uploads).toBe(settings.overheadSeedUploads);
     expect(brokenInvariants(report)).toEqual([]);
   });
 
@@ -39,12 +39,19 @@ describe("npm run bench -- --quick", () => {
     // The seed port: one increment, four upload statements and a re-read per upload.
     expect(seed.statementsPerUpload).toBeGreaterThanOrEqual(6);
     expect(pipeline.nodeCpuMsPerUpload).toBeGreaterThan(0);
+    // The functions run in containers: the worker's and the fan-out's processes did the work, none ended.
+    expect(pipeline.containerCpuMsPerUploadByFunction.worker).toBeGreaterThan(0);
+    expect(pipeline.containerCpuMsPerUploadByFunction.fanout).toBeGreaterThan(0);
+    expect(pipeline.containerCpuMsPerUpload).toBeGreaterThanOrEqual(pipeline.containerCpuMsPerUploadByFunction.worker ?? 0);
+    expect(pipeline.containersGone).toBe(0);
     expect(pipeline.postgresCpuMsPerUpload).toBeGreaterThan(0);
     expect(pipeline.sqsRequestsPerUpload).toBeGreaterThan(0);
+    // Sent by the fan-out's container and the pollers: both reach the engine's counter.
     expect(pipeline.sqsRequests).toHaveProperty("SendMessageBatch");
+    expect(pipeline.sqsRequests).toHaveProperty("ReceiveMessage");
     expect(seed.sqsRequestsPerUpload).toBe(0);
     // The seed pushes five times per upload (file 0, 5, 10 and 100, then the batch) and twice per batch.
-    expect(seed.run.pushes).toBe(5 * settings.overheadUploads + 2);
+    expect(seed.run.pushes).toBe(5 * settings.overheadSeedUploads + 2);
     expect(pipeline.run.pushes).toBeGreaterThanOrEqual(1);
     expect(pipeline.run.pushes).toBeLessThan(seed.run.pushes);
   });
@@ -80,11 +87,59 @@ describe("npm run bench -- --quick", () => {
     expect(Math.min(...latency.samplesMillis)).toBeGreaterThan(0);
   });
 
+  it("runs real images through the upload service, timing subscribe replies and the gaps between pushes", () => {
+    const { realImages } = report;
+    const { uploads, probeConnections } = settings.realImages;
+
+    expect(realImages.costs.run).toMatchObject({ uploads, counted: uploads, successful: uploads, terminal: uploads });
+    expect(realImages.meanFileBytes).toBeGreaterThan(0);
+    expect(realImages.costs.containerCpuMsPerUploadByFunction.worker).toBeGreaterThan(0);
+    const { subscribe } = realImages;
+    expect(subscribe.answered).toBeGreaterThan(0);
+    expect(subscribe.sent).toBeGreaterThanOrEqual(subscribe.answered);
+    expect(subscribe.connections).toBe(probeConnections);
+    expect(subscribe.p50Millis).toBeLessThanOrEqual(subscribe.p95Millis ?? 0);
+    expect(subscribe.p95Millis).toBeLessThanOrEqual(subscribe.maxMillis ?? 0);
+    const { pushGaps } = realImages;
+    expect(pushGaps.pushes).toBe(realImages.costs.run.pushes);
+    expect(pushGaps.longestGapMillis).toBeGreaterThanOrEqual(pushGaps.firstPushMillis ?? Infinity);
+    // The owner's client and each of the probe's connections heard the batch complete.
+    expect(realImages.completedPushesPerConnection).toHaveLength(probeConnections + 1);
+    for (const completions of realImages.completedPushesPerConnection) expect(completions).toBeGreaterThanOrEqual(1);
+  });
+
+  it("records every stack's cold starts and its containers' peak memory, per function", () => {
+    const byName = new Map(report.containers.functions.map((fn) => [fn.functionName, fn]));
+
+    for (const { name } of deployedFunctions(wiring)) {
+      const fn = byName.get(name);
+      expect(fn?.coldStarts, name).toBeGreaterThan(0);
+      expect(fn?.firstInitMillis, name).toBeGreaterThan(0);
+      expect(fn?.initMaxMillis, name).toBeGreaterThanOrEqual(fn?.initP50Millis ?? Infinity);
+      expect(fn?.peakMemoryMaxMb, name).toBeGreaterThan(0);
+    }
+    // Every worker container of the real-image stack was started before it ran, one per slot.
+    expect(byName.get("worker")?.containers).toBe(settings.workerMaxConcurrency ?? wiring.functions.worker.maxConcurrency);
+    expect(report.containers.stacks.map((stack) => stack.stack)).toHaveLength(3);
+  });
+
   it("reports every target with PASS or MISS, and prints them in a table", () => {
-    expect(report.targets.map((target) => target.id)).toEqual(["ratio", "efficiency", "statementsPerUpload", "uploadsPerSecond", "fanOutGrowth", "fanOutFlat", "completionP95"]);
+    expect(report.targets.map((target) => target.id)).toEqual([
+      "ratio",
+      "efficiency",
+      "statementsPerUpload",
+      "uploadsPerSecond",
+      "fanOutGrowth",
+      "fanOutFlat",
+      "completionP95",
+      "subscribeP95",
+      "pushGap",
+      "completedPerConnection",
+    ]);
     for (const target of report.targets) expect(typeof target.pass).toBe("boolean");
     const table = formatTable(report);
-    expect(table).toMatch(/ratio \(pipeline \/ seed port\).*>= 12/);
+    expect(table).toMatch(/ratio \(pipeline \/ seed port\).*>= 15/);
+    expect(table).toMatch(/subscribe reply p95 ms.*<= 200 ms/);
     expect(table.match(/PASS|MISS/g)).toHaveLength(report.targets.length);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });

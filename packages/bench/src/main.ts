@@ -5,9 +5,6 @@ import { formatTable } from "./report/formatTable.js";
 import { runBenchmark } from "./runBenchmark.js";
 import { DEFAULT_LATENCY_MILLIS, fullSettings, QUICK_LATENCY_MILLIS, quickSettings } from "./settings.js";
 
-// Handlers would otherwise print CloudWatch's embedded metric format into the report.
-process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-
 const USAGE = `usage: npm run bench -- [--quick] [--json] [--latency <ms>]
 
   --quick          a small smoke run (seconds) instead of the full one (minutes)
@@ -35,7 +32,9 @@ if (latency !== undefined && (!Number.isInteger(latency) || latency < 1)) {
 }
 
 const settings = args.quick ? quickSettings(latency) : fullSettings(latency);
-const report = await runBenchmark({ settings, databaseUrl: process.env.DATABASE_URL, log: (line) => console.error(line) });
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s`;
+const report = await runBenchmark({ settings, databaseUrl: process.env.DATABASE_URL, log: (line) => console.error(`${elapsed()}  ${line}`) });
 console.log(args.json ? JSON.stringify(report, null, 2) : formatTable(report));
 for (const warning of report.warnings) console.error(`warning: ${warning}`);
 const broken = brokenInvariants(report);

@@ -1,3 +1,5 @@
+import { wiring as deployedWiring, type Wiring } from "@pipeline/wiring";
+
 /** How much work each part of the benchmark does. */
 export interface BenchmarkSettings {
   mode: "full" | "quick";
@@ -14,6 +16,11 @@ export interface BenchmarkSettings {
   comparisonWorker: { batchSize: number; maxConcurrency: number };
   /** Uploads of the overhead run (0 ms processor, the deployed wiring). */
   overheadUploads: number;
+  /**
+   * The seed port's side of the overhead run. Its loop is sequential, so its per-upload figures do
+   * not depend on the batch's size; 1,000 instead of 5,000 saves 36 s of the full run.
+   */
+  overheadSeedUploads: number;
   /** Batch sizes the fan-out is measured at, smallest first. */
   fanOutSizes: number[];
   counterContention: { writers: number; statementsPerWriter: number; uploadsPerStatement: number };
@@ -25,6 +32,25 @@ export interface BenchmarkSettings {
   warmUpUploads: number;
   /** The seed's loop is sequential: a few uploads warm its connection, JIT and gateway client. */
   seedWarmUpUploads: number;
+  /**
+   * Generated JPEG and PNG images through the upload service, the real media step and the built-in
+   * AI, the deployed wiring: `subscribe` latency while the worker is saturated, the gaps between
+   * pushes, and `batch.completed` per connection. A warm-up batch of `warmUpUploads` of the same images first.
+   */
+  realImages: { uploads: number; warmUpUploads: number; subscribeIntervalMillis: number; probeConnections: number };
+  /**
+   * The worker's maximum concurrency on the stacks that run the deployed wiring (0 ms and real
+   * images); undefined keeps the deployed one. A quick run starts 4 instead of 16 worker
+   * containers there: 24 cold starts fewer, which on two cores is most of its time.
+   */
+  workerMaxConcurrency: number | undefined;
+}
+
+/** The deployed wiring, with the worker's concurrency of `settings` when it sets one. */
+export function benchWiring(settings: BenchmarkSettings): Wiring {
+  const wiring = structuredClone(deployedWiring);
+  if (settings.workerMaxConcurrency !== undefined) wiring.functions.worker.maxConcurrency = settings.workerMaxConcurrency;
+  return wiring;
 }
 
 export const DEFAULT_LATENCY_MILLIS = 50;
@@ -37,11 +63,15 @@ export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkS
     comparisonUploads: 1_000,
     comparisonWorker: { batchSize: 4, maxConcurrency: 4 },
     overheadUploads: 5_000,
+    overheadSeedUploads: 1_000,
     fanOutSizes: [10_000, 100_000],
     counterContention: { writers: 16, statementsPerWriter: 60, uploadsPerStatement: 10 },
     completionLatency: { batches: 20, uploadsPerBatch: 10 },
     warmUpUploads: 320,
     seedWarmUpUploads: 20,
+    // The warm-up gives each of the worker's 16 containers an invocation of 10 (sharp loaded, connections open).
+    realImages: { uploads: 3_000, warmUpUploads: 160, subscribeIntervalMillis: 100, probeConnections: 4 },
+    workerMaxConcurrency: undefined,
   };
 }
 
@@ -53,10 +83,13 @@ export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSe
     comparisonUploads: 200,
     comparisonWorker: { batchSize: 4, maxConcurrency: 4 },
     overheadUploads: 200,
+    overheadSeedUploads: 200,
     fanOutSizes: [200, 2_000],
     counterContention: { writers: 16, statementsPerWriter: 5, uploadsPerStatement: 10 },
     completionLatency: { batches: 3, uploadsPerBatch: 5 },
     warmUpUploads: 8,
     seedWarmUpUploads: 3,
+    realImages: { uploads: 40, warmUpUploads: 10, subscribeIntervalMillis: 100, probeConnections: 2 },
+    workerMaxConcurrency: 4,
   };
 }

@@ -12,12 +12,22 @@ interface Waiter {
   resolve(push: ReceivedPush): void;
 }
 
+/** What the connection received for one batch, replies to its own requests left out. */
+interface BatchPushes {
+  /** Epoch milliseconds of each push, in arrival order. */
+  arrivals: number[];
+  completions: ReceivedPush[];
+}
+
+/** Frames that answer this client's own requests rather than report progress. */
+const REPLY_TYPES = new Set(["batch.snapshot", "error"]);
+
 /**
  * A real WebSocket client of the local gateway, connected as the owner of the benchmark's batches:
- * counts what each batch pushes to it and wakes whoever waits for a given push.
+ * records what each batch pushes to it and wakes whoever waits for a given frame.
  */
 export class PushRecorder {
-  private readonly counts = new Map<string, number>();
+  private readonly batches = new Map<string, BatchPushes>();
   private waiters: Waiter[] = [];
   private socket: Awaited<ReturnType<PipelineClient["connect"]>> | undefined;
 
@@ -33,10 +43,27 @@ export class PushRecorder {
 
   /** Pushes this connection received for a batch: the pipeline's and the seed port's alike. */
   pushesFor(batchId: string): number {
-    return this.counts.get(batchId) ?? 0;
+    return this.batches.get(batchId)?.arrivals.length ?? 0;
   }
 
-  /** Resolves with the first push from now on that `matches`; rejects after `timeoutMillis`. */
+  /** When each push for a batch arrived, epoch milliseconds, in order. */
+  arrivalsFor(batchId: string): readonly number[] {
+    return this.batches.get(batchId)?.arrivals ?? [];
+  }
+
+  /** `batch.completed` pushes this connection received for a batch: exactly one when the pipeline is right. */
+  completionsFor(batchId: string): number {
+    return this.batches.get(batchId)?.completions.length ?? 0;
+  }
+
+  /** The batch's first `batch.completed` on this connection, already received or still to come; rejects after `timeoutMillis`. */
+  completion(batchId: string, timeoutMillis: number): Promise<ReceivedPush> {
+    const received = this.batches.get(batchId)?.completions[0];
+    if (received) return Promise.resolve(received);
+    return this.waitFor((message) => message.type === "batch.completed" && message.batchId === batchId, timeoutMillis, `batch.completed for batch ${batchId}`);
+  }
+
+  /** Resolves with the first frame from now on that `matches`; rejects after `timeoutMillis`. */
   waitFor(matches: (message: PushMessage) => boolean, timeoutMillis: number, what: string): Promise<ReceivedPush> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -54,18 +81,29 @@ export class PushRecorder {
     });
   }
 
+  /** Sends a client frame (a route's request) on this connection. */
+  send(frame: Record<string, unknown>): void {
+    if (!this.socket) throw new Error("the recorder is not connected");
+    this.socket.send(JSON.stringify(frame));
+  }
+
   close(): void {
     this.socket?.close();
   }
 
   private receive(message: PushMessage): void {
-    const receivedAt = Date.now();
+    const push = { message, receivedAt: Date.now() };
     const batchId = batchIdOf(message);
-    if (batchId) this.counts.set(batchId, (this.counts.get(batchId) ?? 0) + 1);
+    if (batchId && !REPLY_TYPES.has(message.type)) {
+      const batch = this.batches.get(batchId) ?? { arrivals: [], completions: [] };
+      batch.arrivals.push(push.receivedAt);
+      if (message.type === "batch.completed") batch.completions.push(push);
+      this.batches.set(batchId, batch);
+    }
     const matched = this.waiters.filter((waiter) => waiter.matches(message));
     if (matched.length === 0) return;
     this.waiters = this.waiters.filter((waiter) => !matched.includes(waiter));
-    for (const waiter of matched) waiter.resolve({ message, receivedAt });
+    for (const waiter of matched) waiter.resolve(push);
   }
 }
 

@@ -20,6 +20,14 @@ export async function lastUploadChangeAt(admin: Sql, batchId: string): Promise<n
   return Number(at);
 }
 
+/** When the batch's row was written (`created_at`), epoch milliseconds. */
+export async function batchCreatedAt(admin: Sql, batchId: string): Promise<number> {
+  const { rows } = await admin.query<{ at: number }>("SELECT (extract(epoch FROM created_at) * 1000)::float8 AS at FROM upload_batches WHERE id = $1", [batchId]);
+  const at = rows[0]?.at;
+  if (at === undefined) throw new Error(`no batch ${batchId}`);
+  return Number(at);
+}
+
 /** Removes batches (their uploads go with them), so that no later stack resumes them. */
 export async function deleteBatches(admin: pg.Pool, batchIds: readonly string[]): Promise<void> {
   await admin.query("DELETE FROM upload_batches WHERE id = ANY($1::uuid[])", [batchIds]);

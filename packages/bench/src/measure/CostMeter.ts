@@ -1,14 +1,21 @@
 import { cpus } from "node:os";
+import type { FunctionContainers } from "@pipeline/local";
 import type { BenchDatabase } from "../environment/startBenchDatabase.js";
-import { machineBusyMillis, nodeCpuMillis, postgresCpuMillis } from "./cpuTime.js";
+import { childProcessesNamed, machineBusyMillis, nodeCpuMillis, postgresCpuMillis, processCpuMillis } from "./cpuTime.js";
 import type { SqsRequestCounter } from "./SqsRequestCounter.js";
 import type { StatementCount } from "./StatementCounter.js";
 
 export interface Costs {
-  /** This Node process: the functions, and the engines standing in for AWS (fauxqs, gateway, Postgres proxy). */
+  /** The stack's own process (this one): pollers, the engines standing in for AWS (fauxqs, gateway, Postgres proxy), the containers' logs. */
   nodeCpuMillis: number;
+  /** The functions' containers, by function. */
+  containerCpuMillis: Record<string, number>;
+  /** Containers alive at the start that were gone at the end: their CPU in the window is missing from the figure. */
+  containersGone: number;
   /** The Postgres server's processes; null when the server is not on this machine. */
   postgresCpuMillis: number | null;
+  /** The stack's PgBouncer; null when the functions connect direct. */
+  poolerCpuMillis: number | null;
   /** Null when this server cannot count statements. */
   statements: StatementCount | null;
   sqsRequests: Record<string, number>;
@@ -20,22 +27,27 @@ export interface Costs {
   otherProcessesCpuPercent: number;
 }
 
-/** What one measured window costs: CPU, database statements and SQS requests, from start() to stop(). */
+/** What one measured window costs: CPU of every process of the stack, database statements and SQS requests, from start() to stop(). */
 export class CostMeter {
   private nodeAtStart = 0;
   private postgresAtStart: number | undefined;
+  private containersAtStart = new Map<number, number>();
+  private poolerAtStart: number | null = null;
   private machineAtStart = 0;
   private startedAt = 0;
 
   constructor(
     private readonly database: BenchDatabase,
     private readonly sqs: SqsRequestCounter,
+    private readonly containers: FunctionContainers,
   ) {}
 
   async start(): Promise<void> {
     if (!("unavailable" in this.database.statements)) await this.database.statements.reset();
     this.sqs.reset();
     this.postgresAtStart = this.postgresCpu();
+    this.poolerAtStart = poolerCpu();
+    this.containersAtStart = processCpuMillis(this.containerPids().keys());
     this.machineAtStart = machineBusyMillis();
     this.nodeAtStart = nodeCpuMillis();
     this.startedAt = performance.now();
@@ -46,18 +58,32 @@ export class CostMeter {
     const node = nodeCpuMillis() - this.nodeAtStart;
     const wall = performance.now() - this.startedAt;
     const machine = machineBusyMillis() - this.machineAtStart;
+    const containerPids = this.containerPids();
+    const containersNow = processCpuMillis(containerPids.keys());
     const postgresNow = this.postgresCpu();
+    const poolerNow = poolerCpu();
     const sqsRequests = this.sqs.byCommand();
     const sqsRequestTotal = this.sqs.total();
     const { statements } = this.database;
     const postgres = postgresNow === undefined || this.postgresAtStart === undefined ? null : postgresNow - this.postgresAtStart;
+    const pooler = poolerNow === null || this.poolerAtStart === null ? null : poolerNow - this.poolerAtStart;
+    const containerCpuMillis: Record<string, number> = {};
+    for (const [pid, millis] of containersNow) {
+      const functionName = containerPids.get(pid) ?? "unknown";
+      // A container started within the window counts from zero.
+      containerCpuMillis[functionName] = (containerCpuMillis[functionName] ?? 0) + millis - (this.containersAtStart.get(pid) ?? 0);
+    }
+    const containers = Object.values(containerCpuMillis).reduce((sum, millis) => sum + millis, 0);
     return {
       nodeCpuMillis: node,
+      containerCpuMillis,
+      containersGone: [...this.containersAtStart.keys()].filter((pid) => !containersNow.has(pid)).length,
       postgresCpuMillis: postgres,
+      poolerCpuMillis: pooler,
       statements: "unavailable" in statements ? null : await statements.count(),
       sqsRequests,
       sqsRequestTotal,
-      otherProcessesCpuPercent: Math.max(0, (100 * (machine - node - (postgres ?? 0))) / (wall * cpus().length)),
+      otherProcessesCpuPercent: Math.max(0, (100 * (machine - node - containers - (postgres ?? 0) - (pooler ?? 0))) / (wall * cpus().length)),
     };
   }
 
@@ -65,4 +91,18 @@ export class CostMeter {
     const pid = this.database.postmasterPid;
     return pid === undefined ? undefined : postgresCpuMillis(pid);
   }
+
+  /** The containers' processes alive now, with their function's name. */
+  private containerPids(): Map<number, string> {
+    const pids = new Map<number, string>();
+    for (const container of this.containers.list()) if (container.pid !== undefined) pids.set(container.pid, container.functionName);
+    return pids;
+  }
+}
+
+/** The stack's PgBouncer is a child of this process; null when there is none. */
+function poolerCpu(): number | null {
+  const pids = childProcessesNamed("pgbouncer");
+  if (pids.length === 0) return null;
+  return [...processCpuMillis(pids).values()].reduce((sum, millis) => sum + millis, 0);
 }

@@ -1,22 +1,32 @@
-import type { SQSClient } from "@aws-sdk/client-sqs";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { IncomingMessage, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Node publishes every request an HTTP server of this process receives here, before its handler runs. */
+const REQUEST_STARTED = "http.server.request.start";
+/** The SQS JSON protocol names the action in this header (`AmazonSQS.ReceiveMessage`); S3 requests carry none. */
+const TARGET_HEADER = "x-amz-target";
 
 /**
- * Counts the requests an SQS client sends, by command, through a middleware on the client's own
- * stack: every function of the local stack shares `pipeline.sqs`, so no hook in the stack is needed.
- * A request is counted once per `send`; the SDK's own retries (none against the local engine) are not.
+ * Counts the SQS requests the stack's queue engine serves, by action, whoever sends them: the
+ * functions' own clients in their containers and the pollers' client in this process alike. It
+ * listens to Node's `http.server.request.start` diagnostics channel for requests to the engine's
+ * port, so neither the engine nor any client is wrapped. A request the SDK retries counts each time.
  */
 export class SqsRequestCounter {
   private counts = new Map<string, number>();
+  private readonly onRequest = (message: unknown) => {
+    const { request, server } = message as { request: IncomingMessage; server: Server };
+    if ((server.address() as AddressInfo | null)?.port !== this.enginePort) return;
+    const target = request.headers[TARGET_HEADER];
+    if (typeof target !== "string") return;
+    const action = target.slice(target.indexOf(".") + 1);
+    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
+  };
 
-  attach(client: SQSClient): void {
-    client.middlewareStack.add(
-      (next, context) => (args) => {
-        const command = (context.commandName ?? "Unknown").replace(/Command$/, "");
-        this.counts.set(command, (this.counts.get(command) ?? 0) + 1);
-        return next(args);
-      },
-      { step: "initialize", name: "benchSqsRequestCounter" },
-    );
+  /** `enginePort`: the port of the queue engine, which must serve from this process. */
+  constructor(private readonly enginePort: number) {
+    subscribe(REQUEST_STARTED, this.onRequest);
   }
 
   reset(): void {
@@ -31,5 +41,9 @@ export class SqsRequestCounter {
     let sum = 0;
     for (const count of this.counts.values()) sum += count;
     return sum;
+  }
+
+  close(): void {
+    unsubscribe(REQUEST_STARTED, this.onRequest);
   }
 }

@@ -19,12 +19,23 @@ export function postgresCpuMillis(postmasterPid: number): number {
   const postmaster = readStat(postmasterPid);
   if (!postmaster) throw new Error(`no process ${postmasterPid}: the Postgres server is gone`);
   let ticks = postmaster.utime + postmaster.stime + postmaster.cutime + postmaster.cstime;
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
-    if (stat?.ppid === postmasterPid) ticks += stat.utime + stat.stime;
-  }
+  for (const [, stat] of processes()) if (stat.ppid === postmasterPid) ticks += stat.utime + stat.stime;
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU time of each given process (user + system), in milliseconds; a process that is gone is left out. */
+export function processCpuMillis(pids: Iterable<number>): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (stat) times.set(pid, ((stat.utime + stat.stime) * 1000) / TICKS_PER_SECOND);
+  }
+  return times;
+}
+
+/** The processes this process started whose command is `command` (e.g. `pgbouncer`). */
+export function childProcessesNamed(command: string): number[] {
+  return [...processes()].filter(([, stat]) => stat.ppid === process.pid && stat.command === command).map(([pid]) => pid);
 }
 
 /** CPU time this machine spent busy (all processes, all cores) since boot, in milliseconds. */
@@ -38,11 +49,21 @@ export function machineBusyMillis(): number {
 }
 
 interface ProcStat {
+  command: string;
   ppid: number;
   utime: number;
   stime: number;
   cutime: number;
   cstime: number;
+}
+
+/** Every process of the machine, with its /proc stat. */
+function* processes(): Generator<[number, ProcStat]> {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat) yield [Number(entry), stat];
+  }
 }
 
 function readStat(pid: number): ProcStat | undefined {
@@ -56,5 +77,5 @@ function readStat(pid: number): ProcStat | undefined {
   // The command name may contain spaces and parentheses: the fields start after the last ')'.
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
   const field = (n: number) => Number(fields[n - 3]);
-  return { ppid: field(4), utime: field(14), stime: field(15), cutime: field(16), cstime: field(17) };
+  return { command: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")), ppid: field(4), utime: field(14), stime: field(15), cutime: field(16), cstime: field(17) };
 }

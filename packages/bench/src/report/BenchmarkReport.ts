@@ -1,3 +1,4 @@
+import type { ColdStart } from "@pipeline/local";
 import type { StatementCount } from "../measure/StatementCounter.js";
 import type { BatchRun } from "../runs/batchRun.js";
 import type { BenchmarkSettings } from "../settings.js";
@@ -40,8 +41,16 @@ export interface SeedComparison {
 
 export interface RunCosts<R extends BatchRun = BatchRun> {
   run: R;
+  /** The stack's own process: pollers, fauxqs, the gateway, the Postgres WebSocket proxy, the upload service, the containers' logs. */
   nodeCpuMsPerUpload: number;
+  /** Every function container's process. */
+  containerCpuMsPerUpload: number;
+  containerCpuMsPerUploadByFunction: Record<string, number>;
+  /** Containers that ended during the run: their CPU is missing from the figure (none when the run is warm). */
+  containersGone: number;
   postgresCpuMsPerUpload: number | null;
+  /** The stack's PgBouncer; null when the functions connect direct. */
+  poolerCpuMsPerUpload: number | null;
   statementsPerUpload: number | null;
   /** The most frequent statements of the run. */
   topStatements: StatementCount["top"];
@@ -112,6 +121,74 @@ export interface CompletionLatency {
   finalizerWindowSeconds: number;
 }
 
+export interface SubscribeLatency {
+  intervalMillis: number;
+  /** The probe's own connections, each with at most one request awaiting its reply. */
+  connections: number;
+  sent: number;
+  answered: number;
+  /** No reply within 10 s. */
+  unanswered: number;
+  /** Ticks that found every connection waiting for a reply, so sent nothing. */
+  skippedTicks: number;
+  p50Millis: number | null;
+  p95Millis: number | null;
+  maxMillis: number | null;
+}
+
+export interface PushGaps {
+  /** Pushes the owner's first connection received for the batch. */
+  pushes: number;
+  /** From the batch's creation to its first push. */
+  firstPushMillis: number | null;
+  /** The longest time without a push, from the batch's creation to its `batch.completed`. */
+  longestGapMillis: number | null;
+}
+
+export interface RealImages {
+  uploads: number;
+  /** A batch of the same images first, so that the measured one finds every container warm. */
+  warmUpUploads: number;
+  meanFileBytes: number;
+  /** The upload service taking the files: from the request to its answer. */
+  submitSeconds: number;
+  /** The batch from its creation (`created_at`): throughput, CPU, statements and SQS requests. */
+  costs: RunCosts;
+  /** `subscribe` replies while the worker processes the batch. */
+  subscribe: SubscribeLatency;
+  pushGaps: PushGaps;
+  /** `batch.completed` pushes each of the owner's connections received for the batch. */
+  completedPushesPerConnection: number[];
+}
+
+/** One stack's containers, as recorded when it stopped. */
+export interface StackContainers {
+  stack: string;
+  coldStarts: ColdStart[];
+  peakMemory: Array<{ functionName: string; id: string; peakMemoryMb: number | undefined }>;
+}
+
+export interface FunctionContainerFigures {
+  functionName: string;
+  memorySizeMb: number;
+  coldStarts: number;
+  /** Each stack's first cold start of the function (the benchmark starts it with nothing else starting), the median over the stacks. */
+  firstInitMillis: number | null;
+  initP50Millis: number | null;
+  initMaxMillis: number | null;
+  /** Containers of the memory stack whose peak RSS (VmHWM, Lambda's "Max Memory Used") was read. */
+  containers: number;
+  peakMemoryP50Mb: number | null;
+  peakMemoryMaxMb: number | null;
+}
+
+export interface ContainerFigures {
+  /** The stack the memory figures come from: the deployed configuration with the real media step. */
+  memoryStack: string;
+  functions: FunctionContainerFigures[];
+  stacks: StackContainers[];
+}
+
 export interface TargetResult {
   id: string;
   section: string;
@@ -134,6 +211,8 @@ export interface BenchmarkReport {
   fanOut: FanOutRun[];
   counterContention: CounterContention;
   completionLatency: CompletionLatency;
+  realImages: RealImages;
+  containers: ContainerFigures;
   targets: TargetResult[];
   /** Warnings and errors the handlers logged, and invocations that did not succeed. */
   warnings: string[];

@@ -3,20 +3,31 @@ import type { BatchRun } from "../runs/batchRun.js";
 
 /**
  * What must hold whatever the speed: every upload of every run counted exactly once and terminal,
- * and the fan-out sending exactly one message per upload. Returns what did not hold.
+ * every pipeline batch's completion pushed to each of its owner's connections (pushed more than once
+ * is a missed target, not a broken invariant: I3 asks for one finalization and its push), and the
+ * fan-out sending exactly one message per upload. Returns what did not hold.
  */
 export function brokenInvariants(report: BenchmarkReport): string[] {
   const broken: string[] = [];
-  const runs: Array<[string, BatchRun]> = [
+  const pipelineRuns: Array<[string, BatchRun]> = [
     ["comparison, pipeline", report.seedComparison.pipeline.run],
-    ["comparison, seed port", report.seedComparison.seed.run],
     ["overhead, pipeline", report.overhead.pipeline.run],
+    ["real images", report.realImages.costs.run],
+  ];
+  const seedRuns: Array<[string, BatchRun]> = [
+    ["comparison, seed port", report.seedComparison.seed.run],
     ["overhead, seed port", report.overhead.seed.run],
   ];
-  for (const [name, run] of runs) {
+  for (const [name, run] of [...pipelineRuns, ...seedRuns]) {
     if (run.counted !== run.uploads) broken.push(`${name}: ${run.counted} of ${run.uploads} uploads counted`);
     if (run.terminal !== run.uploads) broken.push(`${name}: ${run.terminal} of ${run.uploads} uploads terminal`);
   }
+  for (const [name, run] of pipelineRuns) {
+    if (run.completedPushes === 0) broken.push(`${name}: no batch.completed push to the owner's connection`);
+  }
+  report.realImages.completedPushesPerConnection.forEach((completions, index) => {
+    if (completions === 0) broken.push(`real images: no batch.completed push to the owner's connection ${index + 1}`);
+  });
   for (const run of report.fanOut) {
     if (run.messagesSent !== run.uploads) broken.push(`fan-out of ${run.uploads}: ${run.messagesSent} messages sent`);
     if (run.messagesSentAgain !== run.uploads) broken.push(`fan-out of ${run.uploads}, sent again: ${run.messagesSentAgain} messages sent`);

@@ -24,6 +24,8 @@ export interface BatchRun {
   endToEndUploadsPerSecond: number;
   /** Pushes the owner's one WebSocket connection received for the batch. */
   pushes: number;
+  /** Of those, `batch.completed`: exactly one for a pipeline batch; the seed port sends none. */
+  completedPushes: number;
 }
 
 /** Reads what a finished run left in the database and on the client. */
@@ -41,5 +43,6 @@ export async function describeRun(admin: pg.Pool, client: PushRecorder, batchId:
     endToEndSeconds,
     endToEndUploadsPerSecond: uploads / endToEndSeconds,
     pushes: client.pushesFor(batchId),
+    completedPushes: client.completionsFor(batchId),
   };
 }

@@ -15,9 +15,9 @@ export async function compareWithSeed(context: BenchContext, settings: Benchmark
   const wiring = structuredClone(deployedWiring);
   wiring.functions.worker.batchSize = worker.batchSize;
   wiring.functions.worker.maxConcurrency = worker.maxConcurrency;
-  const bench = await startBenchStack({ databaseUrl: context.database.url, authSecret: context.authSecret, wiring, latencyMillis, warn: context.warn });
+  const bench = await startBenchStack(context, { name: `${latencyMillis} ms processor, worker ${worker.batchSize} x ${worker.maxConcurrency}`, wiring, latencyMillis });
   try {
-    const { pipeline, seed } = await runSideBySide(context, bench, settings, uploads, latencyMillis);
+    const { pipeline, seed } = await runSideBySide(context, bench, settings, { pipeline: uploads, seed: uploads }, latencyMillis);
     const idealSeconds = (uploads * latencyMillis) / (worker.batchSize * worker.maxConcurrency) / 1000;
     return {
       uploads,

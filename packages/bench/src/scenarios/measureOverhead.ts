@@ -7,11 +7,11 @@ import type { BenchContext } from "./BenchContext.js";
 /**
  * What the system itself costs, with a processor that takes no time: end-to-end throughput, CPU,
  * statements, SQS requests and pushes per upload, for the pipeline (deployed wiring) and for the
- * seed's worker on an identical batch. `bench` must run a 0 ms processor.
+ * seed's worker on a batch of its own size (`overheadSeedUploads`). `bench` must run a 0 ms processor.
  */
 export async function measureOverhead(context: BenchContext, bench: BenchStack, settings: BenchmarkSettings): Promise<Overhead> {
   const uploads = settings.overheadUploads;
-  const { pipeline, seed } = await runSideBySide(context, bench, settings, uploads, 0);
+  const { pipeline, seed } = await runSideBySide(context, bench, settings, { pipeline: uploads, seed: settings.overheadSeedUploads }, 0);
   const { statements } = context.database;
   return {
     uploads,

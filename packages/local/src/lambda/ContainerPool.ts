@@ -67,6 +67,11 @@ export class ContainerPool implements FunctionInvoker {
     return [...this.containers].map((container) => ({ id: container.id, pid: container.pid, busy: !idle.has(container) }));
   }
 
+  /** Peak resident memory of each container alive now (Lambda's "Max Memory Used"), in MB. */
+  peakMemory(): Promise<Array<{ id: string; peakMemoryMb: number | undefined }>> {
+    return Promise.all([...this.containers].map(async (container) => ({ id: container.id, peakMemoryMb: await container.peakMemoryMb() })));
+  }
+
   invoke(event: unknown): Promise<InvocationOutcome> {
     const invocation = this.run(event);
     this.inFlight.add(invocation);

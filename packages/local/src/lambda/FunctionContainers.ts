@@ -56,6 +56,13 @@ export class FunctionContainers {
     return [...this.pools.values()].flatMap((pool) => pool.list().map((container) => ({ functionName: pool.functionName, ...container })));
   }
 
+  /** Peak resident memory of every container alive now, in MB. */
+  async peakMemory(): Promise<Array<{ functionName: string; id: string; peakMemoryMb: number | undefined }>> {
+    const pools = [...this.pools.values()];
+    const perPool = await Promise.all(pools.map(async (pool) => (await pool.peakMemory()).map((container) => ({ functionName: pool.functionName, ...container }))));
+    return perPool.flat();
+  }
+
   coldStarts(): ColdStart[] {
     return [...this.pools.values()].flatMap((pool) => pool.coldStarts);
   }
