@@ -64,7 +64,7 @@ export async function startBenchStack(context: BenchContext, options: BenchStack
   const { containers } = stack;
   if (!containers) throw new Error("the local stack runs its functions in-process; the benchmark measures containers");
   await startContainers(containers, context.warn);
-  const sqsRequests = new SqsRequestCounter(Number(new URL(stack.endpoints.sqsEndpoint).port));
+  const sqsRequests = new SqsRequestCounter(stack.queueEngine);
   const client = await PushRecorder.connect(stack.endpoints.wsUrl, context.authSecret, BENCH_USER);
   return {
     stack,
@@ -80,7 +80,6 @@ export async function startBenchStack(context: BenchContext, options: BenchStack
     async stop() {
       context.recordContainers({ stack: options.name, coldStarts: containers.coldStarts(), peakMemory: await containers.peakMemory() });
       client.close();
-      sqsRequests.close();
       await stack.stop();
       await rm(dir, { recursive: true, force: true });
     },

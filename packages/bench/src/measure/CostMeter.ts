@@ -40,30 +40,38 @@ export class CostMeter {
     private readonly database: BenchDatabase,
     private readonly sqs: SqsRequestCounter,
     private readonly containers: FunctionContainers,
+    /** The queue engine's process: counted with the stack's own, whose part it was until #15. */
+    private readonly enginePid: number | undefined,
   ) {}
 
   async start(): Promise<void> {
     if (!("unavailable" in this.database.statements)) await this.database.statements.reset();
-    this.sqs.reset();
+    await this.sqs.reset();
     this.postgresAtStart = this.postgresCpu();
     this.poolerAtStart = poolerCpu();
     this.containersAtStart = processCpuMillis(this.containerPids().keys());
     this.machineAtStart = machineBusyMillis();
-    this.nodeAtStart = nodeCpuMillis();
+    this.nodeAtStart = this.stackCpuMillis();
     this.startedAt = performance.now();
+  }
+
+  /** The stack's process and its queue engine's. */
+  private stackCpuMillis(): number {
+    const engine = this.enginePid === undefined ? 0 : (processCpuMillis([this.enginePid]).get(this.enginePid) ?? 0);
+    return nodeCpuMillis() + engine;
   }
 
   async stop(): Promise<Costs> {
     // CPU first: reading the statement counts costs CPU of its own.
-    const node = nodeCpuMillis() - this.nodeAtStart;
+    const node = this.stackCpuMillis() - this.nodeAtStart;
     const wall = performance.now() - this.startedAt;
     const machine = machineBusyMillis() - this.machineAtStart;
     const containerPids = this.containerPids();
     const containersNow = processCpuMillis(containerPids.keys());
     const postgresNow = this.postgresCpu();
     const poolerNow = poolerCpu();
-    const sqsRequests = this.sqs.byCommand();
-    const sqsRequestTotal = this.sqs.total();
+    const sqsRequests = await this.sqs.byCommand();
+    const sqsRequestTotal = Object.values(sqsRequests).reduce((sum, count) => sum + count, 0);
     const { statements } = this.database;
     const postgres = postgresNow === undefined || this.postgresAtStart === undefined ? null : postgresNow - this.postgresAtStart;
     const pooler = poolerNow === null || this.poolerAtStart === null ? null : poolerNow - this.poolerAtStart;

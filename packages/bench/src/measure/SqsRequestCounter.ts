@@ -1,49 +1,27 @@
-import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import type { IncomingMessage, Server } from "node:http";
-import type { AddressInfo } from "node:net";
-
-/** Node publishes every request an HTTP server of this process receives here, before its handler runs. */
-const REQUEST_STARTED = "http.server.request.start";
-/** The SQS JSON protocol names the action in this header (`AmazonSQS.ReceiveMessage`); S3 requests carry none. */
-const TARGET_HEADER = "x-amz-target";
+import type { LocalStack } from "@pipeline/local";
 
 /**
  * Counts the SQS requests the stack's queue engine serves, by action, whoever sends them: the
- * functions' own clients in their containers and the pollers' client in this process alike. It
- * listens to Node's `http.server.request.start` diagnostics channel for requests to the engine's
- * port, so neither the engine nor any client is wrapped. A request the SDK retries counts each time.
+ * functions' own clients in their containers and the pollers' client alike. The engine runs in a
+ * process of its own and counts every request its server receives (`X-Amz-Target`); a measurement
+ * is the difference between two of its counts. A request the SDK retries counts each time.
  */
 export class SqsRequestCounter {
-  private counts = new Map<string, number>();
-  private readonly onRequest = (message: unknown) => {
-    const { request, server } = message as { request: IncomingMessage; server: Server };
-    if ((server.address() as AddressInfo | null)?.port !== this.enginePort) return;
-    const target = request.headers[TARGET_HEADER];
-    if (typeof target !== "string") return;
-    const action = target.slice(target.indexOf(".") + 1);
-    this.counts.set(action, (this.counts.get(action) ?? 0) + 1);
-  };
+  private baseline: Record<string, number> = {};
 
-  /** `enginePort`: the port of the queue engine, which must serve from this process. */
-  constructor(private readonly enginePort: number) {
-    subscribe(REQUEST_STARTED, this.onRequest);
+  constructor(private readonly engine: LocalStack["queueEngine"]) {}
+
+  async reset(): Promise<void> {
+    this.baseline = await this.engine.requestCounts();
   }
 
-  reset(): void {
-    this.counts = new Map();
-  }
-
-  byCommand(): Record<string, number> {
-    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
-  }
-
-  total(): number {
-    let sum = 0;
-    for (const count of this.counts.values()) sum += count;
-    return sum;
-  }
-
-  close(): void {
-    unsubscribe(REQUEST_STARTED, this.onRequest);
+  /** The requests since the last reset, by action. */
+  async byCommand(): Promise<Record<string, number>> {
+    const now = await this.engine.requestCounts();
+    const since = Object.entries(now)
+      .map(([action, count]) => [action, count - (this.baseline[action] ?? 0)] as const)
+      .filter(([, count]) => count > 0)
+      .sort(([a], [b]) => a.localeCompare(b));
+    return Object.fromEntries(since);
   }
 }

@@ -34,7 +34,7 @@ export function formatTable(report: BenchmarkReport): string {
     ["uploads/s end to end (hand-over to completion push)", num(o.pipeline.run.endToEndUploadsPerSecond, 0), num(o.seed.run.endToEndUploadsPerSecond, 0), ...target("uploadsPerSecond")],
     ["uploads/s to the last upload's commit", num(o.pipeline.run.uploadsPerSecond, 0), num(o.seed.run.uploadsPerSecond, 0), "", ""],
     ["database statements per upload", optional(o.pipeline.statementsPerUpload, 3), optional(o.seed.statementsPerUpload, 2), ...target("statementsPerUpload")],
-    ["CPU ms per upload, the stack's process (pollers, fauxqs, gateway, proxy)", num(o.pipeline.nodeCpuMsPerUpload, 3), num(o.seed.nodeCpuMsPerUpload, 3), "", ""],
+    ["CPU ms per upload, the stack's processes (pollers, gateway, proxy; fauxqs in its own)", num(o.pipeline.nodeCpuMsPerUpload, 3), num(o.seed.nodeCpuMsPerUpload, 3), "", ""],
     ["CPU ms per upload, function containers", num(o.pipeline.containerCpuMsPerUpload, 3), num(o.seed.containerCpuMsPerUpload, 3), "", ""],
     ["  of which worker / finalizer / fan-out", byFunction(o.pipeline), "", "", ""],
     ["CPU ms per upload, Postgres processes", optional(o.pipeline.postgresCpuMsPerUpload, 3), optional(o.seed.postgresCpuMsPerUpload, 3), "", ""],

@@ -24,7 +24,7 @@ export async function runSideBySide(
   uploads: { pipeline: number; seed: number },
   latencyMillis: number,
 ): Promise<SideBySide> {
-  const meter = new CostMeter(context.database, bench.sqsRequests, bench.containers);
+  const meter = new CostMeter(context.database, bench.sqsRequests, bench.containers, bench.stack.queueEngine.pid);
   const seed = new SeedSide(bench, context.database.url, latencyMillis);
   try {
     await pipelineRun(context, bench, settings.warmUpUploads);

@@ -41,7 +41,7 @@ export async function measureRealImages(context: BenchContext, settings: Benchma
     await startMessageFunction(context, probe);
     await runImages(bench, client, probe, files.slice(0, warmUpUploads));
 
-    const window = metered(context, new CostMeter(context.database, bench.sqsRequests, bench.containers));
+    const window = metered(context, new CostMeter(context.database, bench.sqsRequests, bench.containers, bench.stack.queueEngine.pid));
     await window.start();
     const { batchId, submitSeconds, completedAt } = await runImages(bench, client, probe, files);
     await new Promise((resolve) => setTimeout(resolve, TRAILING_WORK_MILLIS));

@@ -9,7 +9,7 @@ import { ChangeMessageVisibilityBatchCommand, DeleteQueueCommand, type SQSClient
 import { deadLetterQueueName, type QueueName, type Wiring } from "@pipeline/wiring";
 import { LOCAL_CREDENTIALS, localSqsClient } from "../pipeline/createPipeline.js";
 import { createQueues, type StackQueues } from "./createQueues.js";
-import type { QueueEngineProcessOptions } from "./queueEngineProcess.js";
+import type { QueueEngineAnswer, QueueEngineProcessOptions, QueueEngineQuestion } from "./queueEngineProcess.js";
 
 export interface QueueEngineOptions {
   /** The stack's folder: messages go to `queues/`, objects to `objects/`. */
@@ -33,6 +33,10 @@ export interface QueueEngine {
   /** Messages a previous run had received and not settled, made visible again at start. */
   released: number;
   dataDirs: { queues: string; objects: string };
+  /** The engine's process. */
+  pid: number | undefined;
+  /** The SQS requests the engine served since it started, by action (benchmarks count them). */
+  requestCounts(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +67,7 @@ export async function startQueueEngine(options: QueueEngineOptions): Promise<Que
     await mkdir(dataDirs.queues, { recursive: true });
     await writeFile(ownerFile, owner + "\n");
     const released = restored ? await releaseInFlight(endpoint, sqs, options.wiring) : 0;
-    return { endpoint, queues, restored, released, dataDirs, stop: () => engine.stop() };
+    return { endpoint, queues, restored, released, dataDirs, pid: engine.pid, requestCounts: () => engine.requestCounts(), stop: () => engine.stop() };
   } catch (error) {
     await engine.stop();
     throw error;
@@ -75,6 +79,8 @@ export async function startQueueEngine(options: QueueEngineOptions): Promise<Que
 
 interface EngineProcess {
   port: number;
+  pid: number | undefined;
+  requestCounts(): Promise<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -90,11 +96,25 @@ async function startEngineProcess(options: QueueEngineProcessOptions): Promise<E
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    child.once("message", (message) => resolve((message as { port: number }).port));
+    child.once("message", (message: QueueEngineAnswer) => {
+      if (message.type === "started") resolve(message.port);
+    });
     child.once("exit", (code, signal) => reject(new Error(`the queue engine exited while starting (${signal ?? `exit code ${code}`})`)));
   });
   return {
     port,
+    pid: child.pid,
+    requestCounts: () =>
+      new Promise((resolve, reject) => {
+        const onAnswer = (message: QueueEngineAnswer) => {
+          if (message.type !== "requests") return;
+          child.off("message", onAnswer);
+          resolve(message.counts);
+        };
+        child.on("message", onAnswer);
+        const question: QueueEngineQuestion = { type: "requests" };
+        if (!child.send(question)) reject(new Error("the queue engine is gone"));
+      }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

@@ -26,7 +26,7 @@ import { startPooledDatabase } from "../postgres/pooledDatabase.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
 import type { StageSecrets } from "../pipeline/localResourceValues.js";
 import type { StackQueues } from "../queues/createQueues.js";
-import { startQueueEngine } from "../queues/startQueueEngine.js";
+import { startQueueEngine, type QueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
 import { createUploadService } from "../uploadService/createUploadService.js";
 import { assertPortFree } from "./ports.js";
@@ -95,6 +95,8 @@ export interface LocalStack {
   containers: FunctionContainers | undefined;
   /** The handlers, when they run in-process (`runtime: "in-process"`). */
   inProcess: InProcessPipeline | undefined;
+  /** The SQS/S3 engine's process. */
+  queueEngine: Pick<QueueEngine, "pid" | "requestCounts">;
   queues: StackQueues;
   /** Stops everything, Postgres last and cleanly; in-flight invocations get `graceMillis`. */
   stop(graceMillis?: number): Promise<void>;
@@ -253,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       pipeline,
       containers,
       inProcess,
+      queueEngine: engine,
       queues,
       async stop(graceMillis = 3000) {
         await pipeline.stopRunners(graceMillis);
