@@ -39,7 +39,7 @@ describe("bad input from clients", () => {
   const logger = new TallyLogger();
 
   beforeAll(async () => {
-    testStack = await startTestStack({ logger });
+    testStack = await startTestStack({ logger, runtime: "in-process" });
     stack = testStack.stack;
     client = await RecordingClient.connect(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "bad-input-user");
   });

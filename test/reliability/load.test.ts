@@ -15,7 +15,7 @@ describe(`load: ${SIZES.batches} concurrent batches, ${SIZES.batches * SIZES.cli
   const logger = new TallyLogger();
 
   beforeAll(async () => {
-    testStack = await startTestStack({ processor: new SimulatedUploadProcessor(), logger });
+    testStack = await startTestStack({ processor: new SimulatedUploadProcessor(), logger, runtime: "in-process" });
     admin = await DatabaseAdmin.connect(testStack.stack.endpoints.databaseUrl);
     await admin.installFinalizationAudit();
   });
