@@ -112,12 +112,25 @@ describe("bad input from clients", () => {
       const uploadId = uploads[0]?.uploadId;
       const state = () => batchState(stack.pipeline.sql, batchId);
       await waitFor(async () => (await state()).actual.terminal === 1, 30_000, "the upload to be processed");
-      const told = () => client.frames.some(({ frame }) => frame.batchId === batchId && (frame.changes as Array<{ uploadId: string; status: string }> | undefined)?.some((change) => change.uploadId === uploadId && change.status === "failed"));
-      await waitFor(told, 10_000, "the client to hear of the failure").catch(() => undefined);
+      await waitFor(() => client.frames.some(({ frame }) => frame.batchId === batchId && frame.type === "batch.completed"), 10_000, "batch.completed");
+      // The failure reaches the client in the final push, or (when the outcome's progress message
+      // arrives after another one finalized the batch) in the snapshot a client reads on completion,
+      // as the dashboard does: that snapshot always has it.
+      const socket = await client.api.connect(() => {});
+      const snapshot = new Promise<PushMessage>((resolve) =>
+        socket.on("message", (data) => {
+          const frame = JSON.parse(data.toString()) as PushMessage;
+          if (frame.type === "batch.snapshot") resolve(frame);
+        }),
+      );
+      socket.send(JSON.stringify({ action: "subscribe", batchId }));
+      const answer = (await Promise.race([snapshot, new Promise((resolve) => setTimeout(resolve, 5_000))])) as (PushMessage & { uploads?: Array<{ uploadId: string; status: string; error: string | null }> }) | undefined;
+      socket.close();
 
       // Assess
       expect(await progressDeadLetters()).toBe(0);
-      expect(told()).toBe(true);
+      const inSnapshot = answer?.uploads?.find((upload) => upload.uploadId === uploadId);
+      expect(inSnapshot).toMatchObject({ status: "failed", error: expect.stringContaining("not a recognised image") });
       expect(await state()).toMatchObject({ status: "completed", processed: 1, failed: 1 });
     });
 
