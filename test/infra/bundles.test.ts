@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { bundleFunction, type FunctionBundle } from "@pipeline/local";
+import { join } from "node:path";
+import { bundleFunction, REPOSITORY_ROOT, type FunctionBundle } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 
 /** Every deployed handler, by the name it is reported under. */
 const HANDLERS: Record<string, string> = {
@@ -33,7 +32,7 @@ describe("function bundles, built as SST builds them", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "pipeline-bundles-"));
     for (const handler of new Set(Object.values(HANDLERS))) {
-      byHandler.set(handler, await bundleFunction({ root: ROOT, handler, outDir: join(dir, String(byHandler.size)) }));
+      byHandler.set(handler, await bundleFunction({ root: REPOSITORY_ROOT, handler, outDir: join(dir, String(byHandler.size)) }));
     }
   });
   afterAll(async () => {

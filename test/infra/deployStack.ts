@@ -1,8 +1,8 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FakeFunction, FakeOutput, installSstStandIns, resolveDeep, type Args, type Recording, type SstConfig } from "./sstStandIns.js";
+import { REPOSITORY_ROOT } from "@pipeline/local";
 
-const ROOT = resolve(import.meta.dirname, "../..");
 
 export const STAGE_SECRETS = {
   DatabaseUrl: "postgresql://pipeline:s3cret@ep-quiet-sky-123456-pooler.us-east-1.aws.neon.tech/pipeline?sslmode=require",
@@ -19,7 +19,7 @@ export interface Deployment {
 export async function deploy(options: { stage?: string; secretValues?: Record<string, string> } = {}): Promise<Deployment> {
   const recording = installSstStandIns({ secretValues: STAGE_SECRETS, ...options });
   // A computed specifier: the main tsconfig must not follow it into SST's platform types.
-  const module = (await import(pathToFileURL(join(ROOT, "sst.config.ts")).href)) as { default: SstConfig };
+  const module = (await import(pathToFileURL(join(REPOSITORY_ROOT, "sst.config.ts")).href)) as { default: SstConfig };
   const outputs = resolveDeep(await module.default.run()) as Record<string, unknown>;
   return { config: module.default, recording, outputs };
 }

@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
+import { REPOSITORY_ROOT } from "@pipeline/local";
 import { deleteBatches, seedBatch } from "../environment/batches.js";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { FAN_OUT_CHILD_INPUT, type FanOutChildInput, type FanOutChildResult } from "../fanout/fanOutChildProtocol.js";
@@ -14,7 +15,6 @@ const MB = 1024 * 1024;
 
 const childScript = fileURLToPath(new URL("../fanout/fanOutChild.ts", import.meta.url));
 // `--import tsx` resolves from the working directory: the repository root, where node_modules is.
-const repositoryRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /**
  * The fan-out in isolation, at each batch size: the deployed handler in a child process of its own
@@ -56,7 +56,7 @@ export async function measureFanOut(context: BenchContext, bench: BenchStack, se
 function runChild(context: BenchContext, bench: BenchStack, input: FanOutChildInput): Promise<FanOutChildResult> {
   const { endpoints, queues } = bench.stack;
   const child = fork(childScript, [], {
-    cwd: repositoryRoot,
+    cwd: REPOSITORY_ROOT,
     execArgv: ["--expose-gc", ...lambdaMemoryFlags(bench.wiring.functions.fanout.memoryMb), "--import", "tsx"],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     env: {

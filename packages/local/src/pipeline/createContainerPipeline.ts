@@ -1,5 +1,5 @@
 import { createPool } from "@pipeline/adapters/postgres";
-import type { FunctionName, VariableName, WebSocketRoute, Wiring } from "@pipeline/wiring";
+import { webSocketFunctions, type FunctionName, type VariableName, type WebSocketRoute, type Wiring } from "@pipeline/wiring";
 import type { APIGatewayProxyResultV2 } from "aws-lambda";
 import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
 import type { BuiltFunctions } from "../lambda/buildFunctions.js";
@@ -50,9 +50,8 @@ export function createContainerPipeline(options: ContainerPipelineOptions): Cont
   const runners = new QueueRunners({ sqs, queues: options.queues, wiring, region, invokers });
 
   const routes = {} as Record<WebSocketRoute, WebSocketHandler>;
-  for (const fn of containers.functions) {
-    const deployed = wiring.webSocket.routes;
-    for (const route of Object.keys(deployed) as WebSocketRoute[]) if (deployed[route] === fn.handler) routes[route] = routeHandler(containers.pool(fn.name));
+  for (const fn of webSocketFunctions(wiring)) {
+    if (fn.trigger.kind === "webSocket") for (const route of fn.trigger.routes) routes[route] = routeHandler(containers.pool(fn.name));
   }
 
   let schedule: ReturnType<typeof setInterval> | undefined;

@@ -107,7 +107,8 @@ const DATABASE = "pipeline";
 /**
  * The whole system on one machine: embedded Postgres (or DATABASE_URL) behind the WebSocket proxy
  * the Neon driver needs, fauxqs for SQS and S3 with the queues from the wiring, the Lambda runner
- * polling them with the deployed handlers, the WebSocket gateway, and the upload service.
+ * polling them with each deployed function's bundle in containers of its own (or the handlers
+ * in-process, for tests that inject doubles), the WebSocket gateway, and the upload service.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
