@@ -12,11 +12,15 @@ export interface TestStack {
 
 export const ANY_PORTS = { http: 0, gateway: 0, sqs: 0, postgres: 0, pgProxy: 0, pooler: 0 };
 
-/** The local stack on free ports, in a folder and a database of the test's own, its functions on the run's pgbouncer. */
+/**
+ * The local stack on free ports, in a folder and a database of the test's own, its functions on
+ * the run's pgbouncer. The worker is not niced: two test files run at once, and a niced worker in
+ * one starves behind the other's work (a 300-image batch took over 90 s next to the chaos round).
+ */
 export async function startTestStack(options: Omit<LocalStackOptions, "dir" | "ports" | "databaseUrl"> = {}): Promise<TestStack> {
   const dir = await scratchDir("pipeline-stack-");
   const database = await createTestDatabase();
-  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, pooledDatabaseUrl: database.pooledUrl(), built: inject("builtFunctions"), containerLog: printWarnings, ...options });
+  const stack = await startLocalStack({ dir, ports: ANY_PORTS, databaseUrl: database.url, pooledDatabaseUrl: database.pooledUrl(), built: inject("builtFunctions"), containerLog: printWarnings, niceBackground: false, ...options });
   return {
     stack,
     dir,

@@ -20,6 +20,13 @@ export interface FunctionContainersOptions {
   region: string;
   /** A container unused this long is stopped (Lambda keeps one for minutes). */
   idleRetireSeconds?: number;
+  /**
+   * Run a background function's containers (the worker's) at a lower CPU priority, so that
+   * replies and pushes take a core first as Lambda's isolation lets them (default true). The test
+   * suite turns it off: its files run two at a time, and a niced worker in one file would starve
+   * behind the other file's work.
+   */
+  niceBackground?: boolean;
   log?: (line: ContainerLogLine) => void;
   onColdStart?: (coldStart: ColdStart) => void;
 }
@@ -87,7 +94,7 @@ function localFunction(fn: DeployedFunction, options: FunctionContainersOptions)
     timeoutSeconds: fn.timeoutSeconds,
     memoryMb: fn.memoryMb,
     maxConcurrency,
-    background: fn.localBackground,
+    background: fn.localBackground && options.niceBackground !== false,
     region: options.region,
     arn: `arn:aws:lambda:${options.region}:000000000000:function:${fn.name}`,
   };

@@ -17,6 +17,7 @@ export interface ContainerPipelineOptions extends LocalResources {
   region?: string;
   tuning?: Partial<Record<VariableName, string>>;
   idleRetireSeconds?: number;
+  niceBackground?: boolean;
   /** Where the containers' log lines go (their CloudWatch streams on AWS). */
   log?: (line: ContainerLogLine) => void;
   onColdStart?: (coldStart: ColdStart) => void;
@@ -41,6 +42,7 @@ export function createContainerPipeline(options: ContainerPipelineOptions): Cont
     region,
     ...(options.tuning ? { tuning: options.tuning } : {}),
     ...(options.idleRetireSeconds !== undefined ? { idleRetireSeconds: options.idleRetireSeconds } : {}),
+    ...(options.niceBackground !== undefined ? { niceBackground: options.niceBackground } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
   });

@@ -73,6 +73,8 @@ export interface LocalStackOptions {
   tuning?: Partial<Record<VariableName, string>>;
   /** An idle container is stopped after this long (default 60 s). */
   idleRetireSeconds?: number;
+  /** Run the worker's containers at a lower CPU priority than the rest (default true). */
+  niceBackground?: boolean;
   /** The containers' log lines; their warnings and the runtime's lines are printed when not given. */
   containerLog?: (line: ContainerLogLine) => void;
   onColdStart?: (coldStart: ColdStart) => void;
@@ -178,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         built,
         ...(options.tuning ? { tuning: options.tuning } : {}),
         ...(options.idleRetireSeconds !== undefined ? { idleRetireSeconds: options.idleRetireSeconds } : {}),
+        ...(options.niceBackground !== undefined ? { niceBackground: options.niceBackground } : {}),
         log: options.containerLog ?? containerLogPrinter("warnings"),
         ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
       });
