@@ -90,6 +90,8 @@ export function receiveFiles<T>(request: IncomingMessage, limits: UploadLimits, 
         fail(new HttpError(400, "bad_multipart", `the multipart body cannot be read: ${error.message}`));
         counted.destroy(error);
       });
+      // Its error is the request's failure, already recorded: a file not being read has no other listener.
+      counted.on("error", () => {});
       counted.on("close", () => streaming.delete(counted));
       stream.pipe(counted);
       streaming.add(counted);
