@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { InvalidKeySegmentError, ownerKeySegment, thumbnailObjectKey, uploadObjectKey } from "./objectKeys.js";
-import { safeFilename } from "./safeFilename.js";
+import { InvalidKeySegmentError, ownerKeySegment, safeFilename, thumbnailObjectKey, uploadObjectKey } from "@pipeline/core";
 
 const batchId = randomUUID();
 const uploadId = randomUUID();
