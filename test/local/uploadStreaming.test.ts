@@ -1,9 +1,12 @@
 import { readdir } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { issueToken } from "@pipeline/adapters/auth";
+import { issueToken, JwtTokenVerifier } from "@pipeline/adapters/auth";
+import { PostgresBatchReader } from "@pipeline/adapters/postgres";
 import { ownerKeySegment, type UploadProcessor } from "@pipeline/core";
-import { LOCAL_CREDENTIALS, type LocalStack } from "@pipeline/local";
+import { createUploadService, LOCAL_CREDENTIALS, type LocalStack } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartStream, postStream } from "../support/multipartStream.js";
@@ -89,6 +92,50 @@ describe("the upload service streams files to S3 and leaves nothing behind a fai
     expect(response).toMatchObject({ status: 400, body: { error: "bad_multipart", message: expect.stringContaining("Unexpected end of form") } });
     expect(await objectsOf("cut-short")).toEqual([]);
     expect(await openMultipartUploads()).toBe(0);
+  });
+
+  it("a storage error mid-request: 503, and the files stored before it are removed", async () => {
+    // Prepare: an upload service on the stack's engines whose S3 client fails the third PutObject.
+    const faulty = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    let puts = 0;
+    faulty.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "PutObjectCommand" && ++puts === 3) throw new Error("injected storage failure");
+        return next(args);
+      },
+      { step: "initialize", name: "injectStorageFailure" },
+    );
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const service = createUploadService({
+      sql: stack.pipeline.sql,
+      s3: faulty,
+      bucket: stack.endpoints.bucket,
+      sqs: stack.pipeline.sqs,
+      batchesQueueUrl: stack.queues.batches.url,
+      tokens: new JwtTokenVerifier(stack.endpoints.authSecret),
+      reader: new PostgresBatchReader(stack.pipeline.sql),
+      logger: quiet,
+      authSecret: stack.endpoints.authSecret,
+    });
+    const server = createServer((request, response) => void service(request, response));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/batches`;
+    const files = [1, 2, 3, 4].map((n) => ({ filename: `${n}.png`, size: 64 * 1024, head: PNG_HEAD }));
+
+    try {
+      // Act
+      const response = await postStream(url, { authorization: `Bearer ${await tokenFor("storage-fails")}` }, multipartStream(files));
+
+      // Assess
+      expect(response).toMatchObject({ status: 503, body: { error: "upload_failed" } });
+      expect(puts).toBeGreaterThanOrEqual(3);
+      expect(await objectsOf("storage-fails")).toEqual([]);
+      const { rows } = await stack.pipeline.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM uploads WHERE user_id = $1", ["storage-fails"]);
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      faulty.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it.each([
