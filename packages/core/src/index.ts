@@ -1,6 +1,8 @@
 export * from "./batch/batchStatus.js";
 export type { BatchSnapshot } from "./batch/BatchSnapshot.js";
 export * from "./upload/uploadStatus.js";
+export { InvalidKeySegmentError, isUuid, ownerKeySegment, thumbnailObjectKey, uploadObjectKey } from "./upload/objectKeys.js";
+export { MAX_FILENAME_LENGTH, safeFilename } from "./upload/safeFilename.js";
 export { UPLOAD_STAGES, type ProcessingResult, type StoredResults, type UploadChange, type UploadOutcome, type UploadStage, type UploadToProcess } from "./upload/types.js";
 export { boundedReason, MAX_REASON_LENGTH, PermanentProcessingError, ProcessingTimeoutError } from "./errors.js";
 export { describeError, errorMessage, type ErrorDescription } from "./describeError.js";

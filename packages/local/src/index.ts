@@ -27,5 +27,7 @@ export { StackFileError, StackNotFoundError, type StackFile } from "@pipeline/wi
 export { scratchDir } from "./stack/scratchDir.js";
 export { startLocalStack, type LocalStack, type LocalStackOptions } from "./stack/startLocalStack.js";
 export { serveDashboard } from "./web/serveDashboard.js";
+export { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from "./uploadService/uploadLimits.js";
+export { createUploadService, type UploadServiceOptions } from "./uploadService/createUploadService.js";
 export { bundleFunction, type BundleOptions, type FunctionBundle } from "./build/bundleFunction.js";
 export { containerLogPrinter } from "./lambda/printContainerLog.js";

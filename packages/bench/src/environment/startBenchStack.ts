@@ -58,7 +58,7 @@ export async function startBenchStack(context: BenchContext, options: BenchStack
     ...(options.latencyMillis === undefined ? {} : { tuning: { SIMULATED_PROCESSING_MS: String(options.latencyMillis) } }),
     idleRetireSeconds: IDLE_RETIRE_SECONDS,
     containerLog: (line) => keepWarnings(line, context.warn),
-    ...(options.maxFiles === undefined ? {} : { maxFiles: options.maxFiles }),
+    ...(options.maxFiles === undefined ? {} : { uploadLimits: { maxFiles: options.maxFiles } }),
     onInvocation,
   });
   const { containers } = stack;

@@ -29,6 +29,7 @@ import type { StackQueues } from "../queues/createQueues.js";
 import { startQueueEngine, type QueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
 import { createUploadService } from "../uploadService/createUploadService.js";
+import type { UploadLimits } from "../uploadService/uploadLimits.js";
 import { assertPortFree } from "./ports.js";
 import type { StackFile } from "@pipeline/wiring/stackFile";
 
@@ -82,8 +83,8 @@ export interface LocalStackOptions {
   processor?: UploadProcessor;
   /** In-process only: one logger for every handler. */
   logger?: HandlerLogger;
-  maxFiles?: number;
-  maxFileBytes?: number;
+  /** What one upload request may hold (`DEFAULT_UPLOAD_LIMITS`; a file's size follows the wiring's `worker.maxUploadBytes`). */
+  uploadLimits?: Partial<UploadLimits>;
   onInvocation?: (report: InvocationReport) => void;
   /** Serves the dashboard's static files at `/` when given. */
   staticHandler?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
@@ -208,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       batchesQueueUrl: queues.batches.url,
       tokens: new JwtTokenVerifier(authSecret),
       reader: new PostgresBatchReader(pipeline.sql),
-      limits: { maxFiles: options.maxFiles ?? 1000, maxFileBytes: options.maxFileBytes ?? 50 * 1024 * 1024 },
+      limits: { maxFileBytes: wiring.worker.maxUploadBytes, ...options.uploadLimits },
       logger: serviceLogger,
       authSecret,
     });

@@ -1,13 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { issueToken } from "@pipeline/adapters/auth";
 import type { Sql } from "@pipeline/adapters/postgres";
-import { describeError, InvalidTokenError, mapWithConcurrency, readBatch, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
-import { BatchIntake } from "./BatchIntake.js";
+import { describeError, InvalidTokenError, isUuid, readBatch, uploadObjectKey, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
+import { assertLocalCaller } from "./assertLocalCaller.js";
+import { BatchIntake, type IntakeFile } from "./BatchIntake.js";
 import { HttpError } from "./HttpError.js";
-import { readMultipart, type MultipartLimits } from "./readMultipart.js";
+import { receiveFiles } from "./receiveFiles.js";
+import { RequestObjects } from "./RequestObjects.js";
+import { uploadLimits, type UploadLimits } from "./uploadLimits.js";
 
 export interface UploadServiceOptions {
   sql: Sql;
@@ -17,13 +20,15 @@ export interface UploadServiceOptions {
   batchesQueueUrl: string;
   tokens: TokenVerifier;
   reader: BatchReader;
-  limits: MultipartLimits;
+  /** What one request may hold; `DEFAULT_UPLOAD_LIMITS` for what is not given. */
+  limits?: Partial<UploadLimits>;
   logger: Logger;
-  /** Signs demo tokens at POST /api/dev/token; the local stack's stand-in for an identity provider. */
+  /**
+   * Signs demo tokens at POST /api/dev/token: the local stack's stand-in for an identity provider,
+   * answering only loopback callers of the stack's own origin (`assertLocalCaller`).
+   */
   authSecret: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The upload service a real deployment has in front of the pipeline: it takes a user's files,
@@ -32,6 +37,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function createUploadService(options: UploadServiceOptions) {
   const intake = new BatchIntake(options.sql);
+  const limits = uploadLimits(options.limits);
 
   const authenticate = async (request: IncomingMessage, query?: URLSearchParams): Promise<string> => {
     const header = request.headers.authorization ?? "";
@@ -47,16 +53,25 @@ export function createUploadService(options: UploadServiceOptions) {
 
   const createBatch = async (request: IncomingMessage) => {
     const userId = await authenticate(request);
-    const files = await readMultipart(request, options.limits);
     const batchId = randomUUID();
-    const stored = files.map((file) => {
-      const uploadId = randomUUID();
-      return { uploadId, filename: file.filename, key: `uploads/${userId}/${batchId}/${uploadId}`, size: file.data.length, mimeType: file.mimeType, data: file.data };
-    });
-    await mapWithConcurrency(stored, 8, (file) =>
-      options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: file.key, Body: file.data, ContentType: file.mimeType })),
-    );
-    await intake.create(batchId, userId, stored);
+    const objects = new RequestObjects(options.s3, options.bucket);
+    let stored: IntakeFile[];
+    try {
+      stored = await receiveFiles(request, limits, async (file) => {
+        const uploadId = randomUUID();
+        const key = await uploadObjectKey(userId, batchId, uploadId);
+        await objects.write({ key, body: file.stream, contentType: file.mimeType, metadata: { filename: encodeURIComponent(file.filename) } });
+        return { uploadId, filename: file.filename, key, size: file.size(), mimeType: file.mimeType };
+      });
+      await intake.create(batchId, userId, stored);
+    } catch (error) {
+      // Whatever failed (a limit, a malformed body, the client, storage, the database), the request
+      // leaves nothing behind: receiveFiles settles every write before it rejects.
+      await objects.discard().catch((discardError: unknown) => options.logger.error("objects of a failed upload could not be removed", { batchId, error: describeError(discardError) }));
+      if (error instanceof HttpError) throw error;
+      options.logger.error("upload failed", { batchId, error: describeError(error) });
+      throw new HttpError(503, "upload_failed", "the files could not be stored; nothing was kept: try again");
+    }
     // After the commit: the batch message never names rows that might still roll back.
     await options.sqs.send(new SendMessageCommand({ QueueUrl: options.batchesQueueUrl, MessageBody: JSON.stringify({ batchId }) }));
     options.logger.info("batch submitted", { batchId, userId, uploads: stored.length });
@@ -68,7 +83,7 @@ export function createUploadService(options: UploadServiceOptions) {
 
   const thumbnail = async (request: IncomingMessage, response: ServerResponse, batchId: string, uploadId: string, query: URLSearchParams) => {
     const userId = await authenticate(request, query);
-    if (!UUID.test(batchId) || !UUID.test(uploadId)) throw new HttpError(400, "bad_id", "batch and upload ids are UUIDs");
+    if (!isUuid(batchId) || !isUuid(uploadId)) throw new HttpError(400, "bad_id", "batch and upload ids are UUIDs");
     const found = await options.reader.thumbnail(batchId, uploadId);
     if (!found || found.userId !== userId) throw new HttpError(404, "not_found", "no thumbnail for that upload");
     const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: found.key }));
@@ -80,6 +95,7 @@ export function createUploadService(options: UploadServiceOptions) {
     const method = request.method ?? "GET";
     if (path === "/api/health" && method === "GET") return { status: 200, body: { ok: true } };
     if (path === "/api/dev/token" && method === "POST") {
+      assertLocalCaller(request);
       const userId = query.get("userId") ?? "demo-user";
       if (!/^[\w.@-]{1,64}$/.test(userId)) throw new HttpError(400, "bad_user", "userId may hold letters, digits and ._@- (at most 64)");
       return { status: 200, body: { userId, token: await issueToken(options.authSecret, userId, 12 * 3600) } };
@@ -94,7 +110,7 @@ export function createUploadService(options: UploadServiceOptions) {
       const userId = await authenticate(request);
       const batchId = match[1] ?? "";
       const after = query.get("after");
-      if (!UUID.test(batchId) || (after !== null && !UUID.test(after))) throw new HttpError(400, "bad_id", "batch ids and cursors are UUIDs");
+      if (!isUuid(batchId) || (after !== null && !isUuid(after))) throw new HttpError(400, "bad_id", "batch ids and cursors are UUIDs");
       const page = await readBatch(options.reader, userId, batchId, { after, limit: Number(query.get("limit") ?? 500) || 500 });
       if (!page) throw new HttpError(404, "not_found", `no batch ${batchId}`);
       return { status: 200, body: page };
