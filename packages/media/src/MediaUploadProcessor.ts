@@ -1,4 +1,5 @@
 import { PermanentProcessingError, type ProcessingContext, type ProcessingResult, type StageStore, type StoredResults, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
+import { thumbnailKey } from "@pipeline/wiring";
 import { collectBytes } from "./collectBytes.js";
 import { AI_IMAGE_MAX_SIZE, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_THUMBNAIL_MAX_SIZE } from "./constants.js";
 import { detectMedia, type DetectedMedia } from "./detectMedia.js";
@@ -115,7 +116,7 @@ export class MediaUploadProcessor implements UploadProcessor {
 
     const facts = await readImage(bytes);
     const thumbnail = await renderImage(bytes, this.thumbnailMaxSize, "webp");
-    const thumbnailPath = `thumbnails/${uploadId}.webp`;
+    const thumbnailPath = thumbnailKey(uploadId);
     await this.options.objects.write(thumbnailPath, thumbnail.bytes, { contentType: "image/webp", signal });
     const metadata: ImageMetadata = { kind: "image", ...base, ...facts, thumbnail: { width: thumbnail.width, height: thumbnail.height, mimeType: "image/webp" } };
     return { metadata, thumbnailPath };

@@ -5,6 +5,7 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { issueToken } from "@pipeline/adapters/auth";
 import type { Sql } from "@pipeline/adapters/postgres";
 import { describeError, InvalidTokenError, mapWithConcurrency, readBatch, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
+import { objectKeys } from "@pipeline/wiring";
 import { BatchIntake } from "./BatchIntake.js";
 import { HttpError } from "./HttpError.js";
 import { readMultipart, type MultipartLimits } from "./readMultipart.js";
@@ -51,7 +52,7 @@ export function createUploadService(options: UploadServiceOptions) {
     const batchId = randomUUID();
     const stored = files.map((file) => {
       const uploadId = randomUUID();
-      return { uploadId, filename: file.filename, key: `uploads/${userId}/${batchId}/${uploadId}`, size: file.data.length, mimeType: file.mimeType, data: file.data };
+      return { uploadId, filename: file.filename, key: `${objectKeys.uploadsPrefix}${userId}/${batchId}/${uploadId}`, size: file.data.length, mimeType: file.mimeType, data: file.data };
     });
     await mapWithConcurrency(stored, 8, (file) =>
       options.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: file.key, Body: file.data, ContentType: file.mimeType })),
