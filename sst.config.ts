@@ -20,8 +20,10 @@ export default $config({
     const webSocket = stacks.webSocketApi();
     const resources = { queues, storage, secrets, webSocket };
     stacks.webSocketRoutes(resources);
-    stacks.subscribers(resources);
-    stacks.reconciler(resources);
+    const roles = stacks.subscribers(resources);
+    const reconcilerRole = stacks.reconciler(resources);
+    // Only the functions that send (the WebSocket routes send nothing) and the stage's operators may.
+    stacks.queuePolicies({ queues, senders: stacks.queueSenders(), functionRoles: [roles.fanout, roles.worker, roles.finalizer, reconcilerRole] });
     return stacks.outputs({ queues, storage, webSocket });
   },
 });

@@ -1,4 +1,4 @@
-import { buildEnvironment, variables, type EnvironmentName, type Variable, type VariableName } from "@pipeline/wiring";
+import { buildEnvironment, environments, variables, type EnvironmentName, type SecretName, type Variable } from "@pipeline/wiring";
 import type { Queues } from "./queues";
 import type { Secrets } from "./secrets";
 import type { Storage } from "./storage";
@@ -13,9 +13,10 @@ export interface DeployedResources {
 /**
  * A function's `environment`, from the wiring's contract. Lambda sets AWS_REGION itself, tuning
  * values keep the wiring's defaults and local engines do not exist on AWS: those stay unset.
+ * Secrets are never environment variables: they are linked (`secretLinks`).
  */
 export function environment(name: EnvironmentName, resources: DeployedResources) {
-  const { queues, storage, secrets, webSocket } = resources;
+  const { queues, storage, webSocket } = resources;
   const valueOf = (variable: Variable) => {
     switch (variable.from) {
       case "queueUrl":
@@ -27,16 +28,25 @@ export function environment(name: EnvironmentName, resources: DeployedResources)
       case "managementEndpoint":
         return webSocket.managementEndpoint;
       case "secret":
-        return secrets[variable.secret].value;
       case "region":
       case "localEngine":
       case "tuning":
         return undefined;
     }
   };
-  const mayBeUnset = (variable: Variable) => variable.optional === true || variable.default !== undefined;
-  // An empty optional secret means "not set": left out, since an empty AI_BASE_URL is not a URL.
-  return $resolve(buildEnvironment(name, valueOf)).apply((resolved) =>
-    Object.fromEntries(Object.entries(resolved).filter(([variable, value]) => !(value === "" && mayBeUnset(variables[variable as VariableName])))),
-  );
+  return buildEnvironment(name, valueOf);
+}
+
+/**
+ * The stage secrets a function's contract reads, to `link` to it: SST ships them encrypted in the
+ * function's package (only the key is in its environment) and the function reads them through
+ * `Resource` (packages/functions/src/config.ts).
+ */
+export function secretLinks(name: EnvironmentName, resources: DeployedResources): sst.Secret[] {
+  const names = new Set<SecretName>();
+  for (const variableName of environments[name]) {
+    const variable: Variable = variables[variableName];
+    if (variable.from === "secret") names.add(variable.secret);
+  }
+  return [...names].map((secret) => resources.secrets[secret]);
 }

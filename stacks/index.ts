@@ -1,4 +1,5 @@
 export { outputs } from "./outputs";
+export { queuePolicies, queueSenders } from "./queuePolicies";
 export { queues } from "./queues";
 export { reconciler } from "./reconciler";
 export { secrets } from "./secrets";

@@ -1,6 +1,6 @@
 import { wiring } from "@pipeline/wiring";
 import { lambdaSettings, sendTo } from "./lambda";
-import { environment, type DeployedResources } from "./environment";
+import { environment, secretLinks, type DeployedResources } from "./environment";
 
 /**
  * The reconciler, on a schedule: it repairs counters, re-sends batches and uploads whose messages
@@ -14,7 +14,7 @@ export function reconciler(resources: DeployedResources) {
   const unit = settings.intervalMinutes === 1 ? "minute" : "minutes";
 
   // CronV2 (EventBridge Scheduler): SST 4 deprecates Cron (EventBridge rules) in its favour.
-  new sst.aws.CronV2("Reconciler", {
+  const cron = new sst.aws.CronV2("Reconciler", {
     schedule: `rate(${settings.intervalMinutes} ${unit})`,
     function: {
       handler: settings.handler,
@@ -29,7 +29,8 @@ export function reconciler(resources: DeployedResources) {
         },
       ],
       // GetConnection, to find the connections API Gateway has dropped.
-      link: [webSocket],
+      link: [...secretLinks("reconciler", resources), webSocket],
     },
   });
+  return cron.nodes.function.apply((fn) => fn.nodes.role.arn);
 }

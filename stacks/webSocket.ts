@@ -1,6 +1,6 @@
 import { webSocketFunctions, wiring, type WebSocketRoute } from "@pipeline/wiring";
 import { lambdaSettings } from "./lambda";
-import { environment, type DeployedResources } from "./environment";
+import { environment, secretLinks, type DeployedResources } from "./environment";
 
 /** The API the browsers connect to; its routes are added once the functions' settings exist. */
 export function webSocketApi() {
@@ -23,7 +23,7 @@ export function webSocketRoutes(resources: DeployedResources) {
       ...lambdaSettings(wiring.webSocket),
       environment: environment("webSocket", resources),
       // Replies go back through PostToConnection: execute-api:ManageConnections.
-      link: replies ? [webSocket] : [],
+      link: [...secretLinks("webSocket", resources), ...(replies ? [webSocket] : [])],
     });
     for (const route of routes) webSocket.route(route, deployed.arn);
   }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FakeFunction, FakeOutput, installSstStandIns, resolveDeep, type Args, type Recording, type SstConfig } from "./sstStandIns.js";
+import { FakeFunction, FakeOutput, FakeSecret, installSstStandIns, resolveDeep, type Args, type Recording, type SstConfig } from "./sstStandIns.js";
 import { REPOSITORY_ROOT } from "@pipeline/local";
 
 
@@ -71,4 +71,14 @@ export function environmentOf(fn: DeployedFunction): Record<string, string> {
     if (typeof value !== "string" || value === "") throw new Error(`${fn.trigger}: ${name} must be a non-empty string, got ${JSON.stringify(value)}`);
   }
   return environment as Record<string, string>;
+}
+
+/** The stage secrets linked to a function (SST ships them encrypted in its package). */
+export function linkedSecrets(fn: DeployedFunction): FakeSecret[] {
+  return ((fn.args.link ?? []) as unknown[]).filter((link): link is FakeSecret => link instanceof FakeSecret);
+}
+
+/** What `Resource.<Name>.value` gives the function: each linked secret's value for the stage (deploying fails on a missing one). */
+export function linkedSecretValues(fn: DeployedFunction): Record<string, string> {
+  return Object.fromEntries(linkedSecrets(fn).map((secret) => [secret.componentName, String(secret.value.resolve())]));
 }

@@ -5,12 +5,12 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { requeueDelaySeconds } from "@pipeline/core";
 import { readFanoutConfig, readFinalizerConfig, readReconcilerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { createQueues } from "@pipeline/local";
-import { environments, runtimeMajor, variables, wiring, type EnvironmentName, type FunctionName, type QueueName, type Variable } from "@pipeline/wiring";
+import { environments, objectKeys, runtimeMajor, secretResourceNames, variables, wiring, type EnvironmentName, type FunctionName, type QueueName, type Variable } from "@pipeline/wiring";
 import { describe, expect, it } from "vitest";
 import rootPackage from "../../package.json";
 import mediaPackage from "../../packages/media/package.json";
-import { deploy, deployedFunctions, environmentOf, functionArgs, functionFor, STAGE_SECRETS, type DeployedFunction } from "./deployStack.js";
-import { FakeBucket, FakeQueue, FakeSecret, FakeWebSocketApi, resolveDeep, type Args, type Recording } from "./sstStandIns.js";
+import { deploy, deployedFunctions, environmentOf, functionArgs, functionFor, linkedSecrets, linkedSecretValues, STAGE_SECRETS, type DeployedFunction } from "./deployStack.js";
+import { FakeBucket, FakeQueue, FakeSecret, FakeWebSocketApi, resolveDeep, type Args, type FakeQueuePolicy, type Recording } from "./sstStandIns.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -44,6 +44,12 @@ function at(value: unknown, ...path: string[]): unknown {
   return path.reduce<unknown>((current, key) => (typeof current === "object" && current !== null ? (current as Args)[key] : undefined), value);
 }
 
+/** `Resource.<Name>.value` as the function sees it: the values of the secrets linked to it. */
+function secretSource(fn: DeployedFunction): (name: string) => string | undefined {
+  const values = linkedSecretValues(fn);
+  return (name) => values[name];
+}
+
 const UNIT_SECONDS: Record<string, number> = { second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600 };
 
 function seconds(duration: unknown): number {
@@ -58,7 +64,7 @@ function megabytes(size: unknown): number {
   return Number(match[1]);
 }
 
-/** Names for the resources a grant can point at: `uploads`, `uploads DLQ`, `bucket/*`, `websocket`. */
+/** Names for the resources a grant can point at: `uploads`, `uploads DLQ`, `bucket/uploads/*`, `websocket`. */
 function resourceLabels(recording: Recording): Map<string, string> {
   const labels = new Map<string, string>();
   for (const [name, { queue, dlq }] of Object.entries(queuePairs(recording))) {
@@ -68,6 +74,7 @@ function resourceLabels(recording: Recording): Map<string, string> {
   for (const bucket of recording.buckets) {
     labels.set(String(bucket.arn.resolve()), "bucket");
     labels.set(`${String(bucket.arn.resolve())}/*`, "bucket/*");
+    for (const prefix of Object.values(objectKeys)) labels.set(`${String(bucket.arn.resolve())}/${prefix}*`, `bucket/${prefix}*`);
   }
   return labels;
 }
@@ -81,7 +88,8 @@ function grantsOf(recording: Recording, fn: DeployedFunction): string[] {
     if (link instanceof FakeWebSocketApi) grants.push("execute-api:ManageConnections websocket");
     else if (link instanceof FakeQueue) grants.push(`sqs:* ${labels.get(String(link.arn.resolve())) ?? link.componentName}`);
     else if (link instanceof FakeBucket) grants.push("s3:* bucket");
-    else if (link instanceof FakeSecret) grants.push(`secret ${link.componentName}`);
+    // A linked secret grants nothing: SST ships its value, encrypted, in the function's package.
+    else if (link instanceof FakeSecret) continue;
     else grants.push(`link ${String(link)}`);
   }
   const permissions = resolveDeep(fn.args.permissions ?? []) as Array<{ actions: string[]; resources: string[]; effect?: string }>;
@@ -92,6 +100,54 @@ function grantsOf(recording: Recording, fn: DeployedFunction): string[] {
     }
   }
   return grants.sort();
+}
+
+/** A SendMessage request as IAM evaluates it against a queue's policy. */
+interface SendRequest {
+  principalArn: string;
+  secureTransport: boolean;
+}
+
+/** Whether the queue policy's Deny statements refuse the request (the statements' conditions, as IAM reads them). */
+function policyDeniesSend(policy: FakeQueuePolicy, request: SendRequest): boolean {
+  return policy.document.Statement.some(
+    (statement) => statement.Effect === "Deny" && ["sqs:SendMessage", "sqs:*"].includes(String(statement.Action)) && conditionsHold(statement.Condition, request),
+  );
+}
+
+function conditionsHold(condition: unknown, request: SendRequest): boolean {
+  return Object.entries((condition ?? {}) as Record<string, Record<string, unknown>>).every(([operator, keys]) =>
+    Object.entries(keys).every(([key, expected]) => {
+      const values = [expected].flat().map(String);
+      switch (`${operator} ${key}`) {
+        case "ArnNotLike aws:PrincipalArn":
+          return !values.some((pattern) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.?+^$()[\]{}|\\/]/g, "\\$&")).join(".*")}$`).test(request.principalArn));
+        case "Null aws:PrincipalServiceName":
+          // A role's request carries no service name.
+          return values[0] === "true";
+        case "Bool aws:SecureTransport":
+          return values[0] === String(request.secureTransport);
+        default:
+          throw new Error(`the test does not evaluate the condition ${operator} ${key}`);
+      }
+    }),
+  );
+}
+
+/** The execution role of every function that sends to a queue, by function name. */
+function senderRoles(recording: Recording): Record<string, string> {
+  const roles: Record<string, string> = {};
+  for (const name of functionNames) roles[name] = queuePairs(recording)[wiring.functions[name].queue].queue.subscriberRoleArn;
+  const [cron] = recording.crons;
+  if (cron) roles.reconciler = cron.roleArn;
+  return roles;
+}
+
+/** The policy set on a queue, found by its URL. */
+function policyOf(recording: Recording, queue: FakeQueue): FakeQueuePolicy {
+  const found = recording.queuePolicies.filter((policy) => policy.queueUrl === queue.url.resolve());
+  expect(found, `${queue.componentName} has one policy`).toHaveLength(1);
+  return found[0] as FakeQueuePolicy;
 }
 
 const deployment = await deploy();
@@ -260,7 +316,8 @@ describe("reconciler", () => {
     );
     expect(lostAfterSeconds).toBeGreaterThan(longestLiveWait);
     expect(stalledAfterSeconds).toBeGreaterThan(lostAfterSeconds);
-    const config = readReconcilerConfig(environmentOf(functionFor(recording, wiring.reconciler.handler)));
+    const reconcilerFn = functionFor(recording, wiring.reconciler.handler);
+    const config = readReconcilerConfig(environmentOf(reconcilerFn), secretSource(reconcilerFn));
     expect(config.RECONCILE_LOST_AFTER_SECONDS).toBe(lostAfterSeconds);
     expect(config.RECONCILE_STALLED_AFTER_SECONDS).toBe(stalledAfterSeconds);
   });
@@ -297,7 +354,7 @@ describe("handlers", () => {
 });
 
 describe("function environments", () => {
-  const readers: Array<[string, string, (env: Record<string, string | undefined>) => object]> = [
+  const readers: Array<[string, string, (env: Record<string, string | undefined>, secrets: (name: string) => string | undefined) => object]> = [
     ["fanout", wiring.functions.fanout.handler, readFanoutConfig],
     ["worker", wiring.functions.worker.handler, readWorkerConfig],
     ["finalizer", wiring.functions.finalizer.handler, readFinalizerConfig],
@@ -305,9 +362,10 @@ describe("function environments", () => {
     ...[...new Set(Object.values(wiring.webSocket.routes))].map((handler): [string, string, typeof readWebSocketConfig] => [handler, handler, readWebSocketConfig]),
   ];
 
-  it.each(readers)("%s: its environment satisfies its configuration reader, and every variable is one it reads", (_name, handler, read) => {
-    const environment = environmentOf(functionFor(recording, handler));
-    const config = read(environment);
+  it.each(readers)("%s: its environment and linked secrets satisfy its configuration reader, and every variable is one it reads", (_name, handler, read) => {
+    const fn = functionFor(recording, handler);
+    const environment = environmentOf(fn);
+    const config = read(environment, secretSource(fn));
     for (const variable of Object.keys(environment)) expect(config, `${variable} is read`).toHaveProperty(variable);
   });
 
@@ -322,10 +380,10 @@ describe("function environments", () => {
   it.each(contracts)("%s is deployed with exactly what its contract names, each from the resource the contract says", (name, handler) => {
     if (!bucket || !api) throw new Error("no bucket or API");
     const environment = environmentOf(functionFor(recording, handler));
-    // Lambda sets the region; local engines and tuning overrides are not deployed; an optional secret only when set.
+    // Lambda sets the region; local engines and tuning overrides are not deployed; secrets are linked.
     const deployed = environments[name].filter((variable) => {
       const spec = variables[variable];
-      return spec.from !== "region" && spec.from !== "localEngine" && spec.from !== "tuning" && !("optional" in spec || "default" in spec);
+      return spec.from !== "region" && spec.from !== "localEngine" && spec.from !== "tuning" && spec.from !== "secret";
     });
     expect(Object.keys(environment).sort()).toEqual([...deployed].sort());
     for (const variable of deployed) {
@@ -335,14 +393,38 @@ describe("function environments", () => {
         : spec.from === "deadLetterQueueUrl" ? queues[spec.queue].dlq.url.resolve()
         : spec.from === "bucket" ? bucket.name.resolve()
         : spec.from === "managementEndpoint" ? api.managementEndpoint.resolve()
-        : spec.from === "secret" ? STAGE_SECRETS[spec.secret === "databaseUrl" ? "DatabaseUrl" : "AuthSecret"]
         : `${variable} is not deployed`;
       expect(environment[variable], variable).toBe(expected);
     }
   });
 
+  it.each(contracts)("%s: no secret is in its environment, and exactly the secrets its contract reads are linked to it", async (name, handler) => {
+    // Prepare: a stage that sets every secret, so each has a value to look for.
+    const everySecret = { ...STAGE_SECRETS, AiBaseUrl: "http://ollama.internal:11434", AiVisionModel: "llava:13b-private", AiEmbeddingModel: "embed-private" };
+    const stage = await deploy({ secretValues: everySecret });
+    const fn = functionFor(stage.recording, handler);
+
+    // Act
+    const environment = environmentOf(fn);
+    const linked = linkedSecrets(fn).map((secret) => secret.componentName);
+
+    // Assess: no secret variable's name and no secret's value, whole or in part of a value...
+    const secretVariables = Object.keys(variables).filter((variable) => variables[variable as keyof typeof variables].from === "secret");
+    for (const variable of secretVariables) expect(environment, variable).not.toHaveProperty(variable);
+    for (const [variable, text] of Object.entries(environment)) {
+      for (const value of Object.values(everySecret)) expect(text, `${variable} holds a secret`).not.toContain(value);
+    }
+    // ...and each secret its reader takes linked, nothing more.
+    const read = new Set(environments[name].flatMap((variable) => {
+      const spec: Variable = variables[variable];
+      return spec.from === "secret" ? [secretResourceNames[spec.secret]] : [];
+    }));
+    expect(linked.sort()).toEqual([...read].sort());
+  });
+
   it("the reconciler finds every queue and DLQ in its environment", () => {
-    const config = readReconcilerConfig(environmentOf(functionFor(recording, wiring.reconciler.handler)));
+    const reconcilerFn = functionFor(recording, wiring.reconciler.handler);
+    const config = readReconcilerConfig(environmentOf(reconcilerFn), secretSource(reconcilerFn));
     for (const name of queueNames) {
       expect(config[`${name.toUpperCase() as Uppercase<QueueName>}_QUEUE_URL`]).toBe(queues[name].queue.url.resolve());
       expect(config[`${name.toUpperCase() as Uppercase<QueueName>}_DLQ_URL`]).toBe(queues[name].dlq.url.resolve());
@@ -351,7 +433,7 @@ describe("function environments", () => {
 
   it("the worker processes real media from the bucket, with the built-in AI when no AI server is set", () => {
     const worker = functionFor(recording, wiring.functions.worker.handler);
-    const config = readWorkerConfig(environmentOf(worker));
+    const config = readWorkerConfig(environmentOf(worker), secretSource(worker));
     expect(config.MEDIA_BUCKET).toBe(bucket?.name.resolve());
     expect(config.AI_BASE_URL).toBeUndefined();
     // sharp's native binary cannot be bundled: it is installed for Lambda's platform.
@@ -360,7 +442,8 @@ describe("function environments", () => {
 
   it("the worker gets the AI settings a stage sets", async () => {
     const withAi = await deploy({ secretValues: { ...STAGE_SECRETS, AiBaseUrl: "http://ollama.internal:11434", AiVisionModel: "llava:13b" } });
-    const config = readWorkerConfig(environmentOf(functionFor(withAi.recording, wiring.functions.worker.handler)));
+    const worker = functionFor(withAi.recording, wiring.functions.worker.handler);
+    const config = readWorkerConfig(environmentOf(worker), secretSource(worker));
     expect(config).toMatchObject({ AI_BASE_URL: "http://ollama.internal:11434", AI_VISION_MODEL: "llava:13b", AI_EMBEDDING_MODEL: "mxbai-embed-large" });
   });
 
@@ -369,7 +452,7 @@ describe("function environments", () => {
       const secretValues: Record<string, string> = { ...STAGE_SECRETS };
       delete secretValues[missing];
       const incomplete = await deploy({ secretValues });
-      expect(() => deployedFunctions(incomplete.recording).map(environmentOf), missing).toThrow(missing);
+      expect(() => deployedFunctions(incomplete.recording).map(linkedSecretValues), missing).toThrow(missing);
     }
   });
 });
@@ -385,8 +468,8 @@ describe("least privilege", () => {
       [
         "sqs:ChangeMessageVisibility uploads",
         ...sendToQueues("uploads DLQ", "progress", "uploads"),
-        "s3:GetObject bucket/*",
-        "s3:PutObject bucket/*",
+        `s3:GetObject bucket/${objectKeys.uploadsPrefix}*`,
+        `s3:PutObject bucket/${objectKeys.thumbnailsPrefix}*`,
         "s3:ListBucket bucket",
       ],
     ],
@@ -417,7 +500,7 @@ describe("least privilege", () => {
       addresses.set(`${name} DLQ`, String(dlq.url.resolve()));
     }
     addresses.set("bucket", String(bucket.name.resolve()));
-    addresses.set("bucket/*", String(bucket.name.resolve()));
+    for (const prefix of Object.values(objectKeys)) addresses.set(`bucket/${prefix}*`, String(bucket.name.resolve()));
 
     for (const fn of deployedFunctions(recording)) {
       const values = new Set(Object.values(environmentOf(fn)));
@@ -426,6 +509,62 @@ describe("least privilege", () => {
         expect(values.has(addresses.get(resource) ?? `unknown resource ${resource}`), `${fn.trigger}: ${grant}`).toBe(true);
       }
     }
+  });
+});
+
+describe("queue policies", () => {
+  const OUTSIDER = "arn:aws:iam::123456789012:role/some-other-service";
+  const OPERATOR = "arn:aws:iam::123456789012:role/pipeline-operators";
+  const UPLOAD_SERVICE = "arn:aws:iam::123456789012:role/upload-service";
+
+  it("every queue and DLQ refuses requests without TLS", () => {
+    for (const { queue, dlq } of Object.values(queues)) {
+      for (const target of [queue, dlq]) expect(policyDeniesSend(policyOf(recording, target), { principalArn: senderRoles(recording).fanout ?? "", secureTransport: false }), target.componentName).toBe(true);
+    }
+  });
+
+  it("only the functions' roles may send to the internal queues and to every DLQ, and every function granted a send is one of them", () => {
+    const roles = senderRoles(recording);
+    const targets = [queues.uploads.queue, queues.progress.queue, ...queueNames.map((name) => queues[name].dlq)];
+    for (const target of targets) {
+      const policy = policyOf(recording, target);
+      expect(policyDeniesSend(policy, { principalArn: OUTSIDER, secureTransport: true }), `${target.componentName}: another role of the account`).toBe(true);
+      expect(policyDeniesSend(policy, { principalArn: OPERATOR, secureTransport: true }), `${target.componentName}: operators, until the stage names them`).toBe(true);
+      const label = resourceLabels(recording).get(String(target.arn.resolve())) ?? target.componentName;
+      for (const [name, roleArn] of Object.entries(roles)) {
+        const granted = grantsOf(recording, functionFor(recording, name === "reconciler" ? wiring.reconciler.handler : wiring.functions[name as FunctionName].handler)).includes(`sqs:SendMessage ${label}`);
+        if (granted) expect(policyDeniesSend(policy, { principalArn: roleArn, secureTransport: true }), `${name} sends to ${label}`).toBe(false);
+      }
+    }
+  });
+
+  it("the batches queue stays open to the account until the stage names the upload service's role", () => {
+    expect(policyDeniesSend(policyOf(recording, queues.batches.queue), { principalArn: OUTSIDER, secureTransport: true })).toBe(false);
+  });
+
+  it("a stage's operator roles may send everywhere (redrive), and its upload service's role only to the batches queue, which then refuses anyone else", async () => {
+    // Prepare
+    const stage = await deploy({ secretValues: { ...STAGE_SECRETS, OperatorRoleArns: `${OPERATOR}, arn:aws:iam::123456789012:role/oncall-*`, UploadServiceRoleArn: UPLOAD_SERVICE } });
+    const stageQueues = queuePairs(stage.recording);
+    const roles = senderRoles(stage.recording);
+    const send = (queue: FakeQueue, principalArn: string) => !policyDeniesSend(policyOf(stage.recording, queue), { principalArn, secureTransport: true });
+
+    // Act / Assess
+    for (const name of queueNames) {
+      for (const target of [stageQueues[name].queue, stageQueues[name].dlq]) {
+        expect(send(target, OPERATOR), `operators to ${target.componentName}`).toBe(true);
+        expect(send(target, "arn:aws:iam::123456789012:role/oncall-alice"), `a wildcard operator role to ${target.componentName}`).toBe(true);
+        expect(send(target, OUTSIDER), `another role to ${target.componentName}`).toBe(false);
+        expect(send(target, UPLOAD_SERVICE), `the upload service to ${target.componentName}`).toBe(target === stageQueues.batches.queue);
+      }
+    }
+    expect(send(stageQueues.batches.queue, roles.fanout ?? ""), "the fan-out's follow-up").toBe(true);
+    expect(send(stageQueues.batches.queue, roles.reconciler ?? ""), "the reconciler's re-sends").toBe(true);
+  });
+
+  it("a stage setting that is not a list of role ARNs fails the deploy, naming the setting", async () => {
+    const stage = await deploy({ secretValues: { ...STAGE_SECRETS, OperatorRoleArns: "alice" } });
+    expect(() => stage.recording.queuePolicies.map((policy) => policy.document)).toThrow(/OperatorRoleArns must be comma-separated IAM role ARNs, got "alice"/);
   });
 });
 

@@ -40,6 +40,16 @@ const known = <T>(value: T) => new FakeOutput(() => value);
 
 export type Args = Record<string, unknown>;
 
+/** What SST adds to every function's environment besides its `environment`: the app, and the key of its encrypted links. */
+export const SST_FUNCTION_VARIABLES = ["SST_RESOURCE_App", "SST_KEY", "SST_KEY_FILE"] as const;
+
+/** A deployed function's execution role, as a subscriber's or cron's `nodes.function` shows it. */
+function functionNode(roleArn: string) {
+  return known({ nodes: { role: { arn: known(roleArn) } } });
+}
+
+const roleArnOf = (physicalName: string) => `arn:aws:iam::${ACCOUNT}:role/${physicalName}Role`;
+
 export class FakeSecret {
   constructor(
     readonly componentName: string,
@@ -78,6 +88,12 @@ export class FakeQueue {
     // SST allows one subscriber per queue.
     if (this.subscription) throw new Error(`Cannot subscribe to the "${this.componentName}" queue multiple times`);
     this.subscription = { subscriber, args };
+    return { nodes: { function: functionNode(this.subscriberRoleArn) } };
+  }
+
+  /** The execution role of the function subscribed to the queue. */
+  get subscriberRoleArn(): string {
+    return roleArnOf(`${this.physicalName}Subscriber`);
   }
 }
 
@@ -138,6 +154,31 @@ export class FakeCron {
     readonly args: Args,
     readonly component: "Cron" | "CronV2",
   ) {}
+
+  get nodes() {
+    return { function: functionNode(this.roleArn) };
+  }
+
+  /** The execution role of the function the schedule runs. */
+  get roleArn(): string {
+    return roleArnOf(`media-batch-pipeline-${this.componentName}Handler`);
+  }
+}
+
+/** A Pulumi `aws.sqs.QueuePolicy`: the queue's URL and the policy's JSON. */
+export class FakeQueuePolicy {
+  constructor(
+    readonly name: string,
+    readonly args: Args,
+  ) {}
+
+  get queueUrl(): string {
+    return String(resolveDeep(this.args.queueUrl));
+  }
+
+  get document(): { Statement: Array<Record<string, unknown>> } {
+    return JSON.parse(String(resolveDeep(this.args.policy))) as { Statement: Array<Record<string, unknown>> };
+  }
 }
 
 export interface Recording {
@@ -147,6 +188,7 @@ export interface Recording {
   functions: FakeFunction[];
   webSocketApis: FakeWebSocketApi[];
   crons: FakeCron[];
+  queuePolicies: FakeQueuePolicy[];
 }
 
 export interface SstConfig {
@@ -161,7 +203,7 @@ export interface SstConfig {
 export function installSstStandIns(options: { stage?: string; secretValues?: Record<string, string> } = {}): Recording {
   const stage = options.stage ?? "test";
   const secretValues = options.secretValues ?? {};
-  const recording: Recording = { secrets: [], queues: [], buckets: [], functions: [], webSocketApis: [], crons: [] };
+  const recording: Recording = { secrets: [], queues: [], buckets: [], functions: [], webSocketApis: [], crons: [], queuePolicies: [] };
   const names = new Set<string>();
   // SST's component names are unique per app; a clash fails the deploy.
   const claim = (kind: string, name: string) => {
@@ -222,8 +264,22 @@ export function installSstStandIns(options: { stage?: string; secretValues?: Rec
     },
   };
 
+  // The Pulumi AWS provider's resources the stacks create directly.
+  const aws = {
+    sqs: {
+      QueuePolicy: class extends FakeQueuePolicy {
+        constructor(name: string, args: Args) {
+          claim("aws:sqs:QueuePolicy", name);
+          super(name, args);
+          recording.queuePolicies.push(this);
+        }
+      },
+    },
+  };
+
   Object.assign(globalThis, {
     sst,
+    aws,
     $config: (config: SstConfig) => config,
     $app: { name: "media-batch-pipeline", stage, removal: "remove", protect: false },
     $resolve: (value: unknown) => new FakeOutput(() => resolveDeep(value)),

@@ -1,9 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { issueToken } from "@pipeline/adapters/auth";
 import { LAMBDA_RESERVED_VARIABLES, type BuiltFunctions, type LocalStack } from "@pipeline/local";
 import { deployedFunctions as wiredFunctions, environments, variables, wiring, type DeployedFunction } from "@pipeline/wiring";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deploy, environmentOf, functionFor, type Deployment } from "../infra/deployStack.js";
+import { SST_FUNCTION_VARIABLES } from "../infra/sstStandIns.js";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 
 /** An event each kind of function takes without side effects worth the name. */
@@ -56,7 +59,8 @@ describe("acceptance: the local runner runs each deployed function's bundle with
     const { environment, argv } = await readProcess(container.pid);
 
     // Assess: the bundle esbuild made from the deployed entry point, run by the runtime client...
-    expect(["returned", "error"], JSON.stringify(outcome)).toContain(outcome.kind);
+    // Returned: its configuration, secrets included, was read at its first invocation.
+    expect(outcome.kind, JSON.stringify(outcome)).toBe("returned");
     expect(argv.slice(1)).toEqual([expect.stringMatching(/^--max-old-space-size=\d+$/), built.bootstrapFile, `--container=${container.id}`]);
     expect(argv[0]).toBe(process.execPath);
     expect(environment.LAMBDA_TASK_ROOT).toBe(bundle.taskRoot);
@@ -65,10 +69,59 @@ describe("acceptance: the local runner runs each deployed function's bundle with
     expect(join(bundle.taskRoot, `${handlerSetting.slice(0, dot)}.mjs`)).toBe(bundle.bundle.file);
     expect(handlerSetting.slice(dot + 1)).toBe(entryPoint.slice(entryPoint.lastIndexOf(".") + 1));
     expect(Object.keys(bundle.bundle.inputs)).toContain(`${entryPoint.slice(0, entryPoint.lastIndexOf("."))}.ts`);
-    // ...with exactly the variables the stacks deploy it with, the local engines' endpoints and
-    // what Lambda itself sets: nothing of the test process's environment.
+    // ...with exactly the variables the stacks deploy it with, what SST adds (the key of its linked
+    // secrets), the local engines' endpoints and what Lambda itself sets: nothing of the test
+    // process's environment.
     const localEngines = environments[fn.environment].filter((name) => variables[name].from === "localEngine");
-    const expected = new Set([...Object.keys(environmentOf(deployed)), ...localEngines, ...LAMBDA_RESERVED_VARIABLES]);
+    const expected = new Set([...Object.keys(environmentOf(deployed)), ...SST_FUNCTION_VARIABLES, ...localEngines, ...LAMBDA_RESERVED_VARIABLES]);
     expect(Object.keys(environment).sort()).toEqual([...expected].sort());
   });
+
+  it("no container's environment holds a secret, while the functions read theirs from the encrypted links: $connect checks a token and records the connection in Postgres", async () => {
+    // Prepare: the stack's secrets, and a token signed with its AuthSecret.
+    const containers = stack.containers;
+    if (!containers) throw new Error("no containers");
+    const { pooledDatabaseUrl, authSecret } = stack.endpoints;
+    const password = new URL(pooledDatabaseUrl).password;
+    const secrets = [pooledDatabaseUrl, authSecret, ...(password ? [password] : [])];
+    const connectionId = "linked-secrets";
+    const token = await issueToken(authSecret, "user-linked");
+
+    // Act: $connect with the token, in a container of its own.
+    const outcome = await containers.pool(connectFunctionName()).invoke({
+      requestContext: { routeKey: "$connect", eventType: "CONNECT", connectionId, requestId: "linked-secrets", stage: "local" },
+      queryStringParameters: { token },
+      isBase64Encoded: false,
+    });
+
+    // Assess: the token was verified and the row written, with the secrets from the links...
+    expect(outcome).toEqual({ kind: "returned", payload: { statusCode: 200 } });
+    const client = new pg.Client({ connectionString: stack.endpoints.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query("SELECT user_id FROM connections WHERE connection_id = $1", [connectionId]);
+      expect(rows).toEqual([{ user_id: "user-linked" }]);
+    } finally {
+      await client.end();
+    }
+    // ...and no live container holds a secret in its environment, nor a secret variable's name.
+    const live = containers.list();
+    expect(live.length).toBeGreaterThan(0);
+    for (const container of live) {
+      if (container.pid === undefined) continue;
+      const raw = await readFile(`/proc/${container.pid}/environ`, "utf8");
+      for (const secret of secrets) expect(raw.includes(secret), `${container.id} holds a secret`).toBe(false);
+      const { environment } = await readProcess(container.pid);
+      for (const [name, variable] of Object.entries(variables)) if (variable.from === "secret") expect(environment, `${container.id}: ${name}`).not.toHaveProperty(name);
+      // The encrypted file is the stack owner's alone.
+      expect(((await stat(environment.SST_KEY_FILE ?? "")).mode & 0o777).toString(8), `${container.id}: ${environment.SST_KEY_FILE}`).toBe("600");
+    }
+  });
 });
+
+/** The deployed function that runs the `$connect` route. */
+function connectFunctionName(): string {
+  const fn = wiredFunctions(wiring).find((candidate) => candidate.trigger.kind === "webSocket" && candidate.trigger.routes.includes("$connect"));
+  if (!fn) throw new Error("no function runs $connect");
+  return fn.name;
+}

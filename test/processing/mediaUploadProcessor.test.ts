@@ -197,6 +197,16 @@ describe("MediaUploadProcessor on fauxqs S3 and real Postgres, with the built-in
     expect(await permanentFailure(processor.process(upload, context()))).toMatch(/^the uploaded file is missing from storage/);
   });
 
+  it("fails an upload whose key is outside the uploads' prefix permanently, without reading it", async () => {
+    // Prepare: a readable image, stored where the worker has no grant.
+    const key = `elsewhere/${crypto.randomUUID()}/stray.png`;
+    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: await makeImage("png") }));
+    const upload = await db.claimNew(key, "stray.png");
+
+    // Act / Assess
+    expect(await permanentFailure(processor.process(upload, context()))).toBe(`the upload's key is outside uploads/, where uploads are stored (${JSON.stringify(key)})`);
+  });
+
   it("stops with the signal's reason when the invocation's time runs out", async () => {
     const upload = await uploaded("late.png", await makeImage("png"));
     const controller = new AbortController();

@@ -1,4 +1,5 @@
-import { environments, variables, type EnvironmentConfig, type EnvironmentName, type Variable } from "@pipeline/wiring";
+import { environments, secretResourceNames, variables, type EnvironmentConfig, type EnvironmentName, type Variable } from "@pipeline/wiring";
+import { Resource } from "sst/resource";
 
 export type FanoutConfig = EnvironmentConfig<"fanout">;
 export type WorkerConfig = EnvironmentConfig<"worker">;
@@ -12,7 +13,7 @@ export class ConfigurationError extends Error {
   override readonly name = "ConfigurationError";
   constructor(
     readonly reader: string,
-    /** Required variables that are unset. */
+    /** Required variables that are unset (a secret one with the `sst.Secret` it is read from). */
     readonly missing: string[],
     /** Variables set to a value their type refuses, with the reason. */
     readonly invalid: string[],
@@ -23,21 +24,44 @@ export class ConfigurationError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** A stage secret's value by its `sst.Secret` name (`DatabaseUrl`); undefined when not linked. */
+export type SecretSource = (resourceName: string) => string | undefined;
+
+/**
+ * The secrets SST links to the function (`link` in stacks/), as `Resource.<Name>.value`: SST
+ * ships them encrypted with the bundle and sets only the key in the environment. A secret that is
+ * not linked reads as unset (SST's Resource would throw).
+ */
+export const linkedSecrets: SecretSource = (resourceName) => {
+  const linked = Resource as unknown as Record<string, { value?: unknown } | undefined>;
+  if (!(resourceName in linked)) return undefined;
+  const value = linked[resourceName]?.value;
+  return typeof value === "string" ? value : undefined;
+};
+
 /**
  * Parses exactly the variables the wiring lists for `name` (a small parser rather than a schema
- * library: every function's bundle carries it).
+ * library: every function's bundle carries it). Where the values come from:
+ * - nothing given (a deployed function): the secret variables from the linked secrets, the others
+ *   from `process.env`; a secret variable in the environment is ignored;
+ * - `env` alone (the in-process local runtime, batchctl, tests): every variable from `env` by name;
+ * - `env` and `secrets`: the secret variables from `secrets`, the others from `env`.
+ * An empty value is unset: the variable's default applies (an `sst.Secret` with the placeholder ""
+ * is a secret the stage did not set).
  */
-function readEnvironment<E extends EnvironmentName>(name: E, env: Env): EnvironmentConfig<E> {
+function readEnvironment<E extends EnvironmentName>(name: E, env?: Env, secrets?: SecretSource): EnvironmentConfig<E> {
+  const environment = env ?? process.env;
+  const secretSource = secrets ?? (env === undefined ? linkedSecrets : undefined);
   const config: Record<string, string | number | undefined> = {};
   const missing: string[] = [];
   const invalid: string[] = [];
   for (const variableName of environments[name]) {
     const variable: Variable = variables[variableName];
-    const text = env[variableName];
+    const text = variable.from === "secret" && secretSource ? secretSource(secretResourceNames[variable.secret]) : environment[variableName];
     if (text === undefined || text === "") {
       if (variable.default !== undefined) config[variableName] = variable.default;
       else if (variable.optional) config[variableName] = undefined;
-      else missing.push(variableName);
+      else missing.push(variable.from === "secret" && secretSource ? `${variableName} (the ${secretResourceNames[variable.secret]} secret)` : variableName);
       continue;
     }
     const parsed = parse(variable, text);
@@ -61,9 +85,10 @@ function parse(variable: Variable, text: string): string | number | { problem: s
   }
 }
 
-export const readFanoutConfig = (env: Env = process.env) => readEnvironment("fanout", env);
-export const readWorkerConfig = (env: Env = process.env) => readEnvironment("worker", env);
-export const readFinalizerConfig = (env: Env = process.env) => readEnvironment("finalizer", env);
-export const readWebSocketConfig = (env: Env = process.env) => readEnvironment("webSocket", env);
-export const readReconcilerConfig = (env: Env = process.env) => readEnvironment("reconciler", env);
+export const readFanoutConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("fanout", env, secrets);
+export const readWorkerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("worker", env, secrets);
+export const readFinalizerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("finalizer", env, secrets);
+export const readWebSocketConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("webSocket", env, secrets);
+export const readReconcilerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("reconciler", env, secrets);
+/** batchctl: an operator's shell holds every value, the direct DATABASE_URL included. */
 export const readOperatorConfig = (env: Env = process.env) => readEnvironment("operator", env);

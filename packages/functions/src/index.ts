@@ -13,6 +13,7 @@ export { buildWebSocketDeps, type WebSocketDeps } from "./composition/webSocket.
 export { buildReconcilerDeps, type ReconcilerDeps, type ReconcilerSettings } from "./composition/reconciler.js";
 export {
   ConfigurationError,
+  linkedSecrets,
   readFanoutConfig,
   readFinalizerConfig,
   readOperatorConfig,
@@ -23,6 +24,7 @@ export {
   type FinalizerConfig,
   type OperatorConfig,
   type ReconcilerConfig,
+  type SecretSource,
   type WebSocketConfig,
   type WorkerConfig,
 } from "./config.js";

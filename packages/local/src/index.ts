@@ -10,6 +10,7 @@ export { buildFunctions, REPOSITORY_ROOT, type BuiltFunction, type BuiltFunction
 export { FunctionContainers } from "./lambda/FunctionContainers.js";
 export { ContainerPool, type ColdStart, type ContainerLogLine } from "./lambda/ContainerPool.js";
 export { LAMBDA_RESERVED_VARIABLES } from "./lambda/Container.js";
+export { writeLinkedSecrets, type LinkedSecret, type LinkVariables } from "./lambda/linkedSecrets.js";
 export type { LocalFunction } from "./lambda/LocalFunction.js";
 export { describeOutcome, type FunctionInvoker, type InvocationOutcome } from "./lambda/FunctionInvoker.js";
 export { InProcessInvoker } from "./lambda/InProcessInvoker.js";

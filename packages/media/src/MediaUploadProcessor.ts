@@ -1,4 +1,5 @@
 import { PermanentProcessingError, thumbnailObjectKey, type ProcessingContext, type ProcessingResult, type StageStore, type StoredResults, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
+import { objectKeys } from "@pipeline/wiring";
 import { collectBytes } from "./collectBytes.js";
 import { AI_IMAGE_MAX_SIZE, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_THUMBNAIL_MAX_SIZE } from "./constants.js";
 import { detectMedia, type DetectedMedia } from "./detectMedia.js";
@@ -96,6 +97,11 @@ export class MediaUploadProcessor implements UploadProcessor {
   }
 
   private async load(upload: UploadToProcess, signal: AbortSignal): Promise<LoadedFile> {
+    // The worker may read only the uploads' prefix (its IAM grant): a key elsewhere is refused
+    // here, once and clearly, instead of an AccessDenied retried until the dead-letter queue.
+    if (!upload.filePath.startsWith(objectKeys.uploadsPrefix)) {
+      throw new PermanentProcessingError(`the upload's key is outside ${objectKeys.uploadsPrefix}, where uploads are stored (${JSON.stringify(upload.filePath)})`);
+    }
     let bytes: Buffer;
     try {
       bytes = await collectBytes(await this.options.objects.read(upload.filePath, { maxBytes: this.maxUploadBytes, signal }), signal);

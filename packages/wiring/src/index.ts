@@ -24,5 +24,7 @@ export {
   type VariableName,
 } from "./environment.js";
 export { deadLetterQueueName } from "./names.js";
+export { secretResourceNames, type SecretResourceName } from "./secrets.js";
+export { objectKeys } from "./objectKeys.js";
 export { runtimeMajor } from "./runtime.js";
 export { deployedFunctions, webSocketFunctions, type DeployedFunction } from "./functions.js";

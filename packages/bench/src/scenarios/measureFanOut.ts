@@ -1,7 +1,11 @@
 import { fork } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
-import { REPOSITORY_ROOT } from "@pipeline/local";
+import { REPOSITORY_ROOT, writeLinkedSecrets, type LinkVariables } from "@pipeline/local";
+import { secretResourceNames } from "@pipeline/wiring";
 import { deleteBatches, seedBatch } from "../environment/batches.js";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { FAN_OUT_CHILD_INPUT, type FanOutChildInput, type FanOutChildResult } from "../fanout/fanOutChildProtocol.js";
@@ -53,7 +57,18 @@ export async function measureFanOut(context: BenchContext, bench: BenchStack, se
   return runs;
 }
 
-function runChild(context: BenchContext, bench: BenchStack, input: FanOutChildInput): Promise<FanOutChildResult> {
+async function runChild(context: BenchContext, bench: BenchStack, input: FanOutChildInput): Promise<FanOutChildResult> {
+  // The database's connection string, linked as the deployment links it: encrypted, the key in the environment.
+  const linksDir = await mkdtemp(join(tmpdir(), "pipeline-bench-links-"));
+  try {
+    const links = writeLinkedSecrets(join(linksDir, "fanout.enc"), { [secretResourceNames.databaseUrl]: { type: "sst.sst.Secret", value: context.database.url } });
+    return await forkChild(bench, input, links);
+  } finally {
+    await rm(linksDir, { recursive: true, force: true });
+  }
+}
+
+function forkChild(bench: BenchStack, input: FanOutChildInput, links: LinkVariables): Promise<FanOutChildResult> {
   const { endpoints, queues } = bench.stack;
   const child = fork(childScript, [], {
     cwd: REPOSITORY_ROOT,
@@ -63,7 +78,7 @@ function runChild(context: BenchContext, bench: BenchStack, input: FanOutChildIn
       ...process.env,
       [FAN_OUT_CHILD_INPUT]: JSON.stringify(input),
       // The fan-out Lambda's environment, as the deployment sets it.
-      DATABASE_URL: context.database.url,
+      ...links,
       PG_LOCAL_WS_PROXY: endpoints.pgProxy,
       AWS_REGION: endpoints.region,
       SQS_ENDPOINT: endpoints.sqsEndpoint,

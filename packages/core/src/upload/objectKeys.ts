@@ -1,3 +1,5 @@
+import { objectKeys } from "@pipeline/wiring";
+
 /**
  * Object keys are built here and nowhere else. No key holds a raw user id or file name: the user
  * id (a token's subject, any string its issuer allows) becomes the hex SHA-256 of its UTF-8 bytes,
@@ -37,12 +39,17 @@ export async function ownerKeySegment(userId: string): Promise<string> {
  * ```
  */
 export async function uploadObjectKey(userId: string, batchId: string, uploadId: string): Promise<string> {
-  return joinKey("uploads", await ownerKeySegment(userId), uuidSegment(batchId), uuidSegment(uploadId));
+  return joinKey(prefixSegment(objectKeys.uploadsPrefix), await ownerKeySegment(userId), uuidSegment(batchId), uuidSegment(uploadId));
 }
 
 /** Where an upload's thumbnail is stored: `thumbnails/<uploadId>.webp`. */
 export function thumbnailObjectKey(uploadId: string): string {
-  return joinKey("thumbnails", `${uuidSegment(uploadId)}.webp`);
+  return joinKey(prefixSegment(objectKeys.thumbnailsPrefix), `${uuidSegment(uploadId)}.webp`);
+}
+
+/** A prefix of the wiring (`uploads/`) as a key's first segment. */
+function prefixSegment(prefix: string): string {
+  return prefix.replace(/\/$/, "");
 }
 
 function uuidSegment(value: string): string {

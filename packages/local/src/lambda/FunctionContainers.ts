@@ -1,8 +1,12 @@
-import { buildEnvironment, deployedFunctions, environments, type DeployedFunction, type Variable, type VariableName, type Wiring } from "@pipeline/wiring";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildEnvironment, deployedFunctions, environments, secretResourceNames, variables, type DeployedFunction, type Variable, type VariableName, type Wiring } from "@pipeline/wiring";
 import type { BuiltFunctions } from "./buildFunctions.js";
 import { ContainerPool, type ColdStart, type ContainerLogLine } from "./ContainerPool.js";
 import { InitGate } from "./InitGate.js";
 import type { LocalFunction } from "./LocalFunction.js";
+import { writeLinkedSecrets, type LinkedSecret } from "./linkedSecrets.js";
 
 /**
  * Containers at once for a function Lambda would scale without a set maximum (the WebSocket
@@ -35,9 +39,12 @@ export interface FunctionContainersOptions {
 export class FunctionContainers {
   private readonly pools = new Map<string, ContainerPool>();
   readonly functions: LocalFunction[];
+  /** Where the functions' encrypted secrets are (0700, removed on stop). */
+  private readonly linksDir: string;
 
   constructor(options: FunctionContainersOptions) {
-    this.functions = deployedFunctions(options.wiring).map((fn) => localFunction(fn, options));
+    this.linksDir = mkdtempSync(join(tmpdir(), "pipeline-links-"));
+    this.functions = deployedFunctions(options.wiring).map((fn) => localFunction(fn, options, this.linksDir));
     const initGate = new InitGate();
     for (const fn of this.functions) {
       this.pools.set(
@@ -76,10 +83,11 @@ export class FunctionContainers {
 
   async stop(graceMillis?: number): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.stop(graceMillis)));
+    rmSync(this.linksDir, { recursive: true, force: true });
   }
 }
 
-function localFunction(fn: DeployedFunction, options: FunctionContainersOptions): LocalFunction {
+function localFunction(fn: DeployedFunction, options: FunctionContainersOptions, linksDir: string): LocalFunction {
   const built = options.built.byHandler[fn.handler];
   if (!built) throw new Error(`no bundle built for ${fn.handler}`);
   const maxConcurrency = fn.trigger.kind === "queue" ? options.wiring.functions[fn.trigger.function].maxConcurrency : UNBOUNDED_FUNCTION_CONTAINERS;
@@ -90,7 +98,7 @@ function localFunction(fn: DeployedFunction, options: FunctionContainersOptions)
     taskRoot: built.taskRoot,
     bootstrapFile: options.built.bootstrapFile,
     runtime: options.wiring.runtime,
-    environment: functionEnvironment(fn, options),
+    environment: { ...functionEnvironment(fn, options), ...writeLinkedSecrets(join(linksDir, `${fn.name}.enc`), linkedSecrets(fn, options)) },
     timeoutSeconds: fn.timeoutSeconds,
     memoryMb: fn.memoryMb,
     maxConcurrency,
@@ -102,13 +110,23 @@ function localFunction(fn: DeployedFunction, options: FunctionContainersOptions)
 
 /**
  * The function's environment as the stacks set it (the region comes from Lambda, tuning values
- * only when an operator sets them), with the local resources' values.
+ * only when an operator sets them, secrets never), with the local resources' values.
  */
 function functionEnvironment(fn: DeployedFunction, options: FunctionContainersOptions): Record<string, string> {
-  const environment = buildEnvironment(fn.environment, (variable) => (variable.from === "region" || variable.from === "tuning" ? undefined : options.valueOf(variable)));
+  const environment = buildEnvironment(fn.environment, (variable) => (variable.from === "region" || variable.from === "tuning" || variable.from === "secret" ? undefined : options.valueOf(variable)));
   for (const name of environments[fn.environment]) {
     const tuned = options.tuning?.[name];
-    if (tuned !== undefined) environment[name] = tuned;
+    if (tuned !== undefined && variables[name].from === "tuning") environment[name] = tuned;
   }
   return environment;
+}
+
+/** The secrets the function's contract reads, as the stacks link them: an unset one is linked empty, as an `sst.Secret` with the placeholder "". */
+function linkedSecrets(fn: DeployedFunction, options: FunctionContainersOptions): Record<string, LinkedSecret> {
+  const linked: Record<string, LinkedSecret> = {};
+  for (const name of environments[fn.environment]) {
+    const variable: Variable = variables[name];
+    if (variable.from === "secret") linked[secretResourceNames[variable.secret]] = { type: "sst.sst.Secret", value: options.valueOf(variable) ?? "" };
+  }
+  return linked;
 }

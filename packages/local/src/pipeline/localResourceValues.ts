@@ -21,7 +21,9 @@ export type StageSecrets = Partial<Record<Exclude<SecretName, "databaseUrl" | "a
 /**
  * Where each kind of contract variable finds its value on the local stack: what `stacks/` takes
  * from the deployed resources and the stage's secrets, and the local engines' endpoints. The
- * region and tuning values are not resources: Lambda and the operator set those.
+ * region and tuning values are not resources: Lambda and the operator set those. A secret's value
+ * reaches a container through its encrypted links file (`FunctionContainers`), never its
+ * environment; the in-process handlers take it as a plain value.
  */
 export function localResourceValues(resources: LocalResources): (variable: Variable) => string | undefined {
   return (variable) => {

@@ -1,0 +1,10 @@
+/**
+ * Where objects live in the media bucket. The upload service stores each file under `uploads/`
+ * (its key is the upload's `file_path`); the worker reads only there and writes thumbnails only
+ * under `thumbnails/`, and its IAM grants are scoped to these prefixes. The keys themselves are
+ * built in `@pipeline/core` (`uploadObjectKey`, `thumbnailObjectKey`) under these prefixes.
+ */
+export const objectKeys = {
+  uploadsPrefix: "uploads/",
+  thumbnailsPrefix: "thumbnails/",
+} as const;
