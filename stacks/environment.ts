@@ -1,21 +1,24 @@
 import { buildEnvironment, variables, type EnvironmentName, type Variable, type VariableName } from "@pipeline/wiring";
 import type { Queues } from "./queues";
 import type { Secrets } from "./secrets";
+import type { StageSettings } from "./stageSettings";
 import type { Storage } from "./storage";
 
 export interface DeployedResources {
   queues: Queues;
   storage: Storage;
   secrets: Secrets;
+  settings: StageSettings;
   webSocket: sst.aws.ApiGatewayWebSocket;
 }
 
 /**
  * A function's `environment`, from the wiring's contract. Lambda sets AWS_REGION itself, tuning
- * values keep the wiring's defaults and local engines do not exist on AWS: those stay unset.
+ * values keep the wiring's defaults and local engines do not exist on AWS: those stay unset, as
+ * do stage settings the stage does not set (their defaults apply).
  */
 export function environment(name: EnvironmentName, resources: DeployedResources) {
-  const { queues, storage, secrets, webSocket } = resources;
+  const { queues, storage, secrets, settings, webSocket } = resources;
   const valueOf = (variable: Variable) => {
     switch (variable.from) {
       case "queueUrl":
@@ -28,6 +31,8 @@ export function environment(name: EnvironmentName, resources: DeployedResources)
         return webSocket.managementEndpoint;
       case "secret":
         return secrets[variable.secret].value;
+      case "stageSetting":
+        return settings[variable.setting];
       case "region":
       case "localEngine":
       case "tuning":
