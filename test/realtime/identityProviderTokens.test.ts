@@ -1,5 +1,5 @@
 import { issueToken } from "@pipeline/adapters/auth";
-import { PipelineClient, type ContainerLogLine, type LocalStack } from "@pipeline/local";
+import type { ContainerLogLine, LocalStack } from "@pipeline/local";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
