@@ -15,10 +15,11 @@ export default $config({
   async run() {
     const stacks = await import("./stacks/index");
     const secrets = stacks.secrets();
+    const settings = stacks.stageSettings();
     const storage = stacks.storage();
     const queues = stacks.queues();
     const webSocket = stacks.webSocketApi();
-    const resources = { queues, storage, secrets, webSocket };
+    const resources = { queues, storage, secrets, settings, webSocket };
     stacks.webSocketRoutes(resources);
     const roles = stacks.subscribers(resources);
     const reconcilerRole = stacks.reconciler(resources);

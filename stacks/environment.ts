@@ -1,22 +1,25 @@
 import { buildEnvironment, environments, variables, type EnvironmentName, type SecretName, type Variable } from "@pipeline/wiring";
 import type { Queues } from "./queues";
 import type { Secrets } from "./secrets";
+import type { StageSettings } from "./stageSettings";
 import type { Storage } from "./storage";
 
 export interface DeployedResources {
   queues: Queues;
   storage: Storage;
   secrets: Secrets;
+  settings: StageSettings;
   webSocket: sst.aws.ApiGatewayWebSocket;
 }
 
 /**
  * A function's `environment`, from the wiring's contract. Lambda sets AWS_REGION itself, tuning
- * values keep the wiring's defaults and local engines do not exist on AWS: those stay unset.
- * Secrets are never environment variables: they are linked (`secretLinks`).
+ * values keep the wiring's defaults and local engines do not exist on AWS: those stay unset, as
+ * do stage settings the stage does not set (their defaults apply). Secrets are never environment
+ * variables: they are linked (`secretLinks`).
  */
 export function environment(name: EnvironmentName, resources: DeployedResources) {
-  const { queues, storage, webSocket } = resources;
+  const { queues, storage, settings, webSocket } = resources;
   const valueOf = (variable: Variable) => {
     switch (variable.from) {
       case "queueUrl":
@@ -27,6 +30,8 @@ export function environment(name: EnvironmentName, resources: DeployedResources)
         return storage.media.name;
       case "managementEndpoint":
         return webSocket.managementEndpoint;
+      case "stageSetting":
+        return settings[variable.setting];
       case "secret":
       case "region":
       case "localEngine":

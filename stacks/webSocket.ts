@@ -2,9 +2,22 @@ import { webSocketFunctions, wiring, type WebSocketRoute } from "@pipeline/wirin
 import { lambdaSettings } from "./lambda";
 import { environment, secretLinks, type DeployedResources } from "./environment";
 
-/** The API the browsers connect to; its routes are added once the functions' settings exist. */
+/**
+ * The API the browsers connect to; its routes are added once the functions' settings exist. Its
+ * stage throttles every route (connects and frames) to the wiring's rate: route-level settings
+ * (`routeSettings`) would name routes that do not exist yet when the stage is created, which API
+ * Gateway refuses, so the one default applies to each route. Per connection, the frame bucket in
+ * the connection's row limits each client (see the message handler).
+ */
 export function webSocketApi() {
-  return new sst.aws.ApiGatewayWebSocket("Realtime");
+  const { rateLimitPerSecond, burstLimit } = wiring.webSocket.stageThrottling;
+  return new sst.aws.ApiGatewayWebSocket("Realtime", {
+    transform: {
+      stage: (args) => {
+        args.defaultRouteSettings = { throttlingRateLimit: rateLimitPerSecond, throttlingBurstLimit: burstLimit };
+      },
+    },
+  });
 }
 
 /** Routes that only record or forget a connection never call the management API. */

@@ -33,7 +33,7 @@ describe("finalizer pushes", () => {
     await pipeline.sql.query("UPDATE uploads SET processing_status = 'completed' WHERE batch_id = $1", [batchId]);
     await pipeline.sql.query("UPDATE upload_batches SET status = 'processing', processed_uploads = $2, successful_uploads = $2 WHERE id = $1", [batchId, uploads]);
     for (const connectionId of connectionIds) {
-      await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", [connectionId, userId]);
+      await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ($1, $2, now() + interval '1 hour')", [connectionId, userId]);
       pipeline.connections.open(connectionId);
     }
     return batchId;
@@ -45,7 +45,7 @@ describe("finalizer pushes", () => {
     // Prepare
     const batchId = await seedBatch(pipeline.sql, { userId: "owner", uploads: 2 });
     await pipeline.sql.query(
-      "INSERT INTO connections (connection_id, user_id) VALUES ('tab-1', 'owner'), ('gone', 'owner'), ('tab-2', 'owner'), ('stranger', 'someone-else')",
+      "INSERT INTO connections (connection_id, user_id, token_expires_at) SELECT id, owner, now() + interval '1 hour' FROM (VALUES ('tab-1', 'owner'), ('gone', 'owner'), ('tab-2', 'owner'), ('stranger', 'someone-else')) AS tabs (id, owner)",
     );
     for (const id of ["tab-1", "tab-2", "stranger"]) pipeline.connections.open(id);
 
@@ -65,7 +65,7 @@ describe("finalizer pushes", () => {
 
   it("gives every push of a batch a higher version than the one before", async () => {
     const batchId = await seedBatch(pipeline.sql, { userId: "versions", uploads: 1 });
-    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ('v-tab', 'versions')");
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ('v-tab', 'versions', now() + interval '1 hour')");
     pipeline.connections.open("v-tab");
 
     for (let run = 0; run < 3; run++) await invoke(pipeline, "finalizer", await progress(batchId));

@@ -150,6 +150,23 @@ function policyOf(recording: Recording, queue: FakeQueue): FakeQueuePolicy {
   return found[0] as FakeQueuePolicy;
 }
 
+/** Runs `fn` with these variables set in the environment `sst deploy` runs in, as `.env.<stage>` sets them. */
+async function withEnvironment<T>(values: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  const apply = (next: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(next)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(values);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
 const deployment = await deploy();
 const { recording } = deployment;
 const queues = queuePairs(recording);
@@ -278,6 +295,35 @@ describe("WebSocket API", () => {
     }
   });
 
+  it("throttles every route of its stage to the wiring's rate and burst", () => {
+    if (!api) throw new Error("no WebSocket API");
+    const stage = transformed(at(api.args, "transform", "stage"));
+    const { rateLimitPerSecond, burstLimit } = wiring.webSocket.stageThrottling;
+    expect(at(stage, "defaultRouteSettings")).toEqual({ throttlingRateLimit: rateLimitPerSecond, throttlingBurstLimit: burstLimit });
+    expect(rateLimitPerSecond).toBeGreaterThan(0);
+    expect(burstLimit).toBeGreaterThanOrEqual(rateLimitPerSecond);
+  });
+
+  it("verifies tokens with the stage's secret by default, and against the identity provider a stage names in jwks mode", async () => {
+    const handler = wiring.webSocket.routes.$connect;
+    const stageSecrets = (name: string) => (STAGE_SECRETS as Record<string, string | undefined>)[name];
+    expect(readWebSocketConfig(environmentOf(functionFor(recording, handler)), stageSecrets).AUTH_MODE).toBe("hs256");
+    const provider = {
+      AUTH_MODE: "jwks",
+      AUTH_JWKS_URL: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/jwks.json",
+      AUTH_ISSUER: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123",
+      AUTH_AUDIENCE: "4example5clientid6",
+    };
+
+    const jwks = await withEnvironment(provider, () => deploy());
+
+    for (const route of Object.keys(wiring.webSocket.routes) as Array<keyof typeof wiring.webSocket.routes>) {
+      expect(readWebSocketConfig(environmentOf(functionFor(jwks.recording, wiring.webSocket.routes[route])), stageSecrets), route).toMatchObject(provider);
+    }
+    await expect(withEnvironment({ ...provider, AUTH_AUDIENCE: undefined }, () => deploy()), "jwks mode without an audience").rejects.toThrow("AUTH_AUDIENCE");
+    await expect(withEnvironment({ AUTH_MODE: "none" }, () => deploy()), "an unknown mode").rejects.toThrow("AUTH_MODE");
+  });
+
   it("gives every function that pushes the management endpoint, not the client URL", () => {
     if (!api) throw new Error("no WebSocket API");
     const endpoint = api.managementEndpoint.resolve();
@@ -380,10 +426,11 @@ describe("function environments", () => {
   it.each(contracts)("%s is deployed with exactly what its contract names, each from the resource the contract says", (name, handler) => {
     if (!bucket || !api) throw new Error("no bucket or API");
     const environment = environmentOf(functionFor(recording, handler));
-    // Lambda sets the region; local engines and tuning overrides are not deployed; secrets are linked.
+    // Lambda sets the region; local engines and tuning overrides are not deployed; secrets are
+    // linked; a stage setting only when the stage sets it (this one sets none).
     const deployed = environments[name].filter((variable) => {
       const spec = variables[variable];
-      return spec.from !== "region" && spec.from !== "localEngine" && spec.from !== "tuning" && spec.from !== "secret";
+      return spec.from !== "region" && spec.from !== "localEngine" && spec.from !== "tuning" && spec.from !== "secret" && spec.from !== "stageSetting";
     });
     expect(Object.keys(environment).sort()).toEqual([...deployed].sort());
     for (const variable of deployed) {

@@ -24,7 +24,7 @@ describe("push cadence: a batch's progress pushes follow it while its uploads fi
   async function createBatch(userId: string, uploads: number, connectionIds: readonly string[]): Promise<{ batchId: string; createdAt: number }> {
     const batchId = await seedBatch(pipeline.sql, { userId, uploads });
     for (const connectionId of connectionIds) {
-      await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", [connectionId, userId]);
+      await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ($1, $2, now() + interval '1 hour')", [connectionId, userId]);
       pipeline.connections.open(connectionId);
     }
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.batches.url, MessageBody: JSON.stringify({ batchId }) }));

@@ -18,8 +18,9 @@ describe("sweeping stale connections", () => {
   });
   afterAll(() => testStack?.close());
 
-  it("removes records past API Gateway's 2-hour limit and those the management API no longer knows, and keeps live ones", async () => {
-    // Prepare: two live sockets (one of them 20 minutes old), a record whose socket vanished, one 3 hours old.
+  it("removes records past API Gateway's 2-hour limit and those the management API no longer knows, closes sockets whose tokens expired, and keeps live ones", async () => {
+    // Prepare: two live sockets (one of them 20 minutes old), a record whose socket vanished, one
+    // 3 hours old, and a young live socket whose token has expired.
     const sql = stack.pipeline.sql;
     const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, "sweeper");
     const fresh = await client.connect(() => {});
@@ -28,9 +29,13 @@ describe("sweeping stale connections", () => {
       const { rows } = await sql.query<{ connection_id: string }>("SELECT connection_id FROM connections ORDER BY connected_at");
       return rows.length === 2 ? rows.map((row) => row.connection_id) : undefined;
     }, 5000, "two connection rows");
+    const expiring = await client.connect(() => {});
+    const expiringClosed = new Promise<number>((resolve) => expiring.once("close", resolve));
+    await waitFor(async () => (await sql.query("SELECT 1 FROM connections")).rowCount === 3, 5000, "the third connection row");
+    await sql.query("UPDATE connections SET token_expires_at = now() - interval '1 second' WHERE connection_id <> ALL($1::text[])", [live]);
     await sql.query("UPDATE connections SET connected_at = now() - interval '20 minutes' WHERE connection_id = $1", [live[1]]);
     await sql.query(
-      "INSERT INTO connections (connection_id, user_id, connected_at) VALUES ('vanished=', 'sweeper', now() - interval '20 minutes'), ('ancient=', 'sweeper', now() - interval '3 hours')",
+      "INSERT INTO connections (connection_id, user_id, connected_at, token_expires_at) VALUES ('vanished=', 'sweeper', now() - interval '20 minutes', now() + interval '1 hour'), ('ancient=', 'sweeper', now() - interval '3 hours', now() + interval '1 hour')",
     );
     const logger = new RecordingLogger();
     const deps = {
@@ -43,7 +48,8 @@ describe("sweeping stale connections", () => {
     const removed = await sweepStaleConnections(deps, { now: new Date(), maxAgeSeconds: 7200, probeAfterSeconds: 600 });
 
     // Assess
-    expect(removed).toBe(2);
+    expect(removed).toBe(3);
+    expect(await expiringClosed).toBe(1000);
     const { rows } = await sql.query<{ connection_id: string }>("SELECT connection_id FROM connections ORDER BY connection_id");
     expect(rows.map((row) => row.connection_id).sort()).toEqual([...live].sort());
     fresh.close();

@@ -33,7 +33,7 @@ describe("a finalizer run whose changes carry long failure reasons", () => {
       "UPDATE upload_batches SET status = 'processing', started_at = now(), processed_uploads = $2, failed_uploads = $2 WHERE id = $1",
       [batchId, FAILED_UPLOADS],
     );
-    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", [CONNECTION, USER]);
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ($1, $2, now() + interval '1 hour')", [CONNECTION, USER]);
     pipeline.connections.open(CONNECTION);
     const changes = rows.map((row) => ({ uploadId: row.id, status: "failed", error: REASON }));
     expect(Buffer.byteLength(JSON.stringify(changes))).toBeGreaterThan(128 * 1024);

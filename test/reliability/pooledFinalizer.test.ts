@@ -46,6 +46,7 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
         return "sent";
       },
       exists: async () => true,
+      close: async () => {},
     };
     const deps = buildFinalizerDeps(
       readFinalizerConfig(env),
@@ -70,7 +71,7 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
   it("leaves no lock on a pooled server connection, and the batch's next finalizer runs", async () => {
     // Prepare
     const batchId = await seedBatch(pipeline.sql, { userId: "pooled-finalizer", uploads: 1 });
-    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ('pooled-tab', 'pooled-finalizer')");
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ('pooled-tab', 'pooled-finalizer', now() + interval '1 hour')");
     const traffic: Array<Promise<unknown>> = [];
     const handler = finalizerWithTrafficDuringPushes(traffic);
 

@@ -48,7 +48,7 @@ describe("replayed messages after a batch completed", () => {
     // Prepare: a batch processed to completion, keeping one message of each kind.
     pipeline = await startTestPipeline();
     batchId = await seedBatch(pipeline.sql, { userId: USER, uploads: UPLOADS });
-    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ($1, $2)", [CONNECTION, USER]);
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ($1, $2, now() + interval '1 hour')", [CONNECTION, USER]);
     pipeline.connections.open(CONNECTION);
     kept.batch = JSON.stringify({ batchId });
     expect((await invoke(pipeline, "fanout", await send("batches", kept.batch))).batchItemFailures).toEqual([]);

@@ -18,7 +18,7 @@ describe("finalizeProgress: which runs push a final batch", () => {
     const batches = new InMemoryBatchRepository(database);
     await batches.startFanOut(batchId);
     const connections = new InMemoryConnectionRepository(database);
-    for (const connectionId of ["tab-1", "tab-2"]) await connections.add({ connectionId, userId: "owner" });
+    for (const connectionId of ["tab-1", "tab-2"]) await connections.add({ connectionId, userId: "owner", tokenExpiresAt: new Date(Date.now() + 60 * 60 * 1000) });
     const notifier = new InMemoryConnectionNotifier(new Set(["tab-1", "tab-2"]));
     const deps = { batches, sequencer: new InMemoryPushSequencer(), connections, notifier, logger: new RecordingLogger() };
     const run = (message: ProgressMessage) => finalizeProgress(deps, [message], { pushConcurrency: 4 });

@@ -74,12 +74,13 @@ describe("sweepStaleConnections", () => {
     const database = new InMemoryDatabase(clock.now);
     const connections = new InMemoryConnectionRepository(database);
     const notifier = new InMemoryConnectionNotifier(new Set(["old-open", "expired"]));
-    await connections.add({ connectionId: "expired", userId: "u" });
+    const tokenExpiresAt = new Date(clock.now().getTime() + 24 * 60 * 60 * 1000);
+    await connections.add({ connectionId: "expired", userId: "u", tokenExpiresAt });
     clock.advance(60 * 60);
-    await connections.add({ connectionId: "old-open", userId: "u" });
-    await connections.add({ connectionId: "old-gone", userId: "u" });
+    await connections.add({ connectionId: "old-open", userId: "u", tokenExpiresAt });
+    await connections.add({ connectionId: "old-gone", userId: "u", tokenExpiresAt });
     clock.advance(60 * 60);
-    await connections.add({ connectionId: "young-gone", userId: "u" });
+    await connections.add({ connectionId: "young-gone", userId: "u", tokenExpiresAt });
     clock.advance(5 * 60);
 
     // Act
@@ -99,15 +100,17 @@ describe("openConnection and closeConnection", () => {
     return { clock, tokens, deps: { connections: new InMemoryConnectionRepository(database), tokens, logger: new RecordingLogger() } };
   }
 
-  it("records an admitted client under its token's user and forgets it on close", async () => {
-    const { tokens, deps } = connectionWorld();
+  it("records an admitted client under its token's user, until its token's expiry, and forgets it on close", async () => {
+    const { clock, tokens, deps } = connectionWorld();
 
-    const admitted = await openConnection(deps, "c1", tokens.issue("alice"));
+    const admitted = await openConnection(deps, "c1", tokens.issue("alice", new Date(clock.now().getTime() + 60_000)));
 
     expect(admitted).toEqual({ userId: "alice" });
-    expect(await deps.connections.userOf("c1")).toBe("alice");
+    expect(await deps.connections.forUsers(["alice"])).toEqual([{ connectionId: "c1", userId: "alice" }]);
+    clock.advance(60);
+    expect(await deps.connections.forUsers(["alice"]), "not served past its token's expiry").toEqual([]);
     await closeConnection(deps, "c1");
-    expect(await deps.connections.userOf("c1")).toBeUndefined();
+    expect(await deps.connections.removeExpired(clock.now(), 10)).toEqual([]);
   });
 
   it("leaves nothing behind for a missing, unknown or expired token", async () => {

@@ -142,8 +142,9 @@ describe("reconcile", () => {
 
   it("sweeps connections whose sockets are gone", async () => {
     const { clock, deps, options } = reconcilerWorld();
-    await deps.connections.add({ connectionId: "closed", userId: "owner" });
-    await deps.connections.add({ connectionId: "open", userId: "owner" });
+    const tokenExpiresAt = new Date(clock.now().getTime() + 60 * 60 * 1000);
+    await deps.connections.add({ connectionId: "closed", userId: "owner", tokenExpiresAt });
+    await deps.connections.add({ connectionId: "open", userId: "owner", tokenExpiresAt });
     deps.notifier.open.add("open");
     clock.advance(11 * 60);
 

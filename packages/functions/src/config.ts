@@ -82,13 +82,30 @@ function parse(variable: Variable, text: string): string | number | { problem: s
       const value = Number(text);
       return Number.isInteger(value) && value >= variable.min ? value : { problem: `not an integer >= ${variable.min}: ${JSON.stringify(text)}` };
     }
+    case "enum":
+      return variable.values.includes(text) ? text : { problem: `must be one of ${variable.values.join(", ")}, got ${JSON.stringify(text)}` };
   }
+}
+
+/** In jwks mode the identity provider's keys, issuer and audience are required: tokens are checked against all three. */
+function requireJwksSettings(config: WebSocketConfig): WebSocketConfig {
+  if (config.AUTH_MODE !== "jwks") return config;
+  const missing = (["AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE"] as const).filter((name) => config[name] === undefined);
+  const invalid = config.AUTH_JWKS_URL !== undefined && !config.AUTH_JWKS_URL.startsWith("https://") && !isLoopback(config.AUTH_JWKS_URL) ? ["AUTH_JWKS_URL: must be https"] : [];
+  if (missing.length > 0 || invalid.length > 0) throw new ConfigurationError("webSocket (AUTH_MODE=jwks)", missing, invalid);
+  return config;
+}
+
+/** A local identity provider (tests, the local stack) may serve its keys over plain http. */
+function isLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === "http:" && (hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]");
 }
 
 export const readFanoutConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("fanout", env, secrets);
 export const readWorkerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("worker", env, secrets);
 export const readFinalizerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("finalizer", env, secrets);
-export const readWebSocketConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("webSocket", env, secrets);
+export const readWebSocketConfig = (env?: Env, secrets?: SecretSource) => requireJwksSettings(readEnvironment("webSocket", env, secrets));
 export const readReconcilerConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("reconciler", env, secrets);
 /** batchctl: an operator's shell holds every value, the direct DATABASE_URL included. */
 export const readOperatorConfig = (env: Env = process.env) => readEnvironment("operator", env);

@@ -4,15 +4,22 @@ import { wiring } from "./wiring.js";
 /** The stage's secrets, set with `sst secret set`; stacks/secrets.ts declares one per name. */
 export type SecretName = "databaseUrl" | "authSecret" | "aiBaseUrl" | "aiVisionModel" | "aiEmbeddingModel";
 
+/**
+ * The stage's non-secret settings: `stacks/` reads them where `sst deploy` runs (the shell, or the
+ * `.env.<stage>` file SST loads), the local stack from its options.
+ */
+export type StageSettingName = "authMode" | "authJwksUrl" | "authIssuer" | "authAudience";
+
 /** How a reader parses a variable's text. */
 export type VariableValue =
   | { type: "url" }
   | { type: "string"; minLength?: number }
-  | { type: "integer"; min: number };
+  | { type: "integer"; min: number }
+  | { type: "enum"; values: readonly string[] };
 
 /**
  * Where a variable's value comes from: a deployed resource (`stacks/` sets it on AWS, the local
- * runtime locally), a stage secret, the platform (Lambda sets AWS_REGION), a local engine's
+ * runtime locally), a stage secret, a non-secret stage setting, the platform (Lambda sets AWS_REGION), a local engine's
  * endpoint (the local runtime only), or a tuning value an operator may override.
  */
 export type VariableSource =
@@ -21,6 +28,7 @@ export type VariableSource =
   | { from: "bucket" }
   | { from: "managementEndpoint" }
   | { from: "secret"; secret: SecretName }
+  | { from: "stageSetting"; setting: StageSettingName }
   | { from: "region" }
   | { from: "localEngine"; engine: "postgresProxy" | "sqs" | "s3" }
   | { from: "tuning" };
@@ -39,6 +47,17 @@ export const variables = {
   DATABASE_URL: { from: "secret", secret: "databaseUrl", type: "string", minLength: 1, description: "the Postgres connection string" },
   /** A later move to SST links (`Resource`) changes only how a secret reaches the function. */
   AUTH_SECRET: { from: "secret", secret: "authSecret", type: "string", minLength: 32, description: "HS256 key of client tokens, at least 32 characters" },
+  AUTH_MODE: {
+    from: "stageSetting",
+    setting: "authMode",
+    type: "enum",
+    values: ["hs256", "jwks"],
+    default: "hs256",
+    description: "how client tokens are verified: `hs256` with AUTH_SECRET, or `jwks` against an identity provider's keys (RS256, ES256)",
+  },
+  AUTH_JWKS_URL: { from: "stageSetting", setting: "authJwksUrl", type: "url", optional: true, description: "jwks mode: the identity provider's JWKS (https)" },
+  AUTH_ISSUER: { from: "stageSetting", setting: "authIssuer", type: "string", minLength: 1, optional: true, description: "jwks mode: the `iss` every token must carry" },
+  AUTH_AUDIENCE: { from: "stageSetting", setting: "authAudience", type: "string", minLength: 1, optional: true, description: "jwks mode: the `aud` every token must carry" },
   AWS_REGION: { from: "region", type: "string", default: "us-east-1", description: "set by Lambda" },
   PG_LOCAL_WS_PROXY: { from: "localEngine", engine: "postgresProxy", type: "string", optional: true, description: "host:port of the local WebSocket-to-TCP proxy in front of Postgres" },
   SQS_ENDPOINT: { from: "localEngine", engine: "sqs", type: "url", optional: true, description: "a local SQS engine" },
@@ -94,13 +113,13 @@ export const environments = {
     "SIMULATED_PROCESSING_MS",
   ],
   finalizer: [...postgresAndSqs, "PROGRESS_QUEUE_URL", "PROGRESS_DLQ_URL", "WS_MANAGEMENT_ENDPOINT"],
-  webSocket: [...postgres, "AUTH_SECRET", "WS_MANAGEMENT_ENDPOINT"],
+  webSocket: [...postgres, "AUTH_SECRET", "AUTH_MODE", "AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE", "WS_MANAGEMENT_ENDPOINT"],
   reconciler: [...postgresAndSqs, ...everyQueue, "WS_MANAGEMENT_ENDPOINT", "RECONCILE_LOST_AFTER_SECONDS", "RECONCILE_STALLED_AFTER_SECONDS"],
   // batchctl on a deployed stage: the direct connection string, not the pooled one.
   operator: ["DATABASE_URL", "AWS_REGION", "WS_MANAGEMENT_ENDPOINT", ...everyQueue],
 } as const satisfies Record<EnvironmentName, readonly VariableName[]>;
 
-type ValueOf<V> = V extends { type: "integer" } ? number : string;
+type ValueOf<V> = V extends { type: "integer" } ? number : V extends { type: "enum"; values: readonly (infer T)[] } ? T : string;
 type MayBeUnset<V> = V extends { optional: true } ? true : false;
 
 /** What a reader of environment `E` returns: each variable parsed, an optional one possibly undefined. */

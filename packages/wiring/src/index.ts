@@ -20,6 +20,7 @@ export {
   type EnvironmentConfig,
   type EnvironmentName,
   type SecretName,
+  type StageSettingName,
   type Variable,
   type VariableName,
 } from "./environment.js";

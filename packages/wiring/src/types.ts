@@ -50,6 +50,16 @@ export interface WebSocketWiring {
   memoryMb: number;
   /** API Gateway's limits, enforced by the local gateway too. */
   limits: { idleTimeoutSeconds: number; maxConnectionSeconds: number; maxMessageBytes: number; maxFrameBytes: number };
+  /**
+   * Each connection's token bucket for client frames, kept in its row: `burst` frames at once,
+   * refilled at `refillPerSecond`. A frame over it is refused and the socket closed.
+   */
+  clientFrames: { burst: number; refillPerSecond: number };
+  /**
+   * The deployed stage's throttling, per route (API Gateway's `defaultRouteSettings`), over all
+   * clients together: requests per second and burst. The local gateway does not throttle.
+   */
+  stageThrottling: { rateLimitPerSecond: number; burstLimit: number };
 }
 
 /** A function run on a schedule rather than by a queue. */

@@ -68,6 +68,12 @@ export const wiring: Wiring = {
     timeoutSeconds: 10,
     memoryMb: 256,
     limits: webSocketLimits,
+    // A dashboard subscribes to each batch it lists and pages every snapshot (200 uploads a page):
+    // 60 covers a page load of a few dozen batches, 10 a second a large batch's re-snapshots.
+    clientFrames: { burst: 60, refillPerSecond: 10 },
+    // Over every client: far above what the functions' concurrency serves, far below the account's
+    // 10,000 requests a second that one flood would otherwise take from every API in the region.
+    stageThrottling: { rateLimitPerSecond: 500, burstLimit: 1000 },
   },
   reconciler: {
     handler: "packages/functions/src/scheduled/reconciler.handler",

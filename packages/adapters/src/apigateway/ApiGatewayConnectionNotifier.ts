@@ -1,4 +1,5 @@
 import {
+  DeleteConnectionCommand,
   GetConnectionCommand,
   GoneException,
   LimitExceededException,
@@ -39,6 +40,15 @@ export class ApiGatewayConnectionNotifier implements ConnectionNotifier {
       return true;
     } catch (error) {
       if (error instanceof GoneException || httpStatus(error) === 410) return false;
+      throw error;
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }), { abortSignal: AbortSignal.timeout(this.attemptTimeoutMillis) });
+    } catch (error) {
+      if (error instanceof GoneException || httpStatus(error) === 410) return;
       throw error;
     }
   }

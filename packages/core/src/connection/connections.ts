@@ -10,11 +10,12 @@ export interface ConnectionDeps {
 
 /**
  * Admits a WebSocket client whose token verifies and records its connection under the token's
- * user. A refused client leaves nothing behind. Throws `InvalidTokenError`.
+ * user, with the token's expiry (the connection is served until then, not for its whole life). A
+ * refused client leaves nothing behind. Throws `InvalidTokenError`.
  */
 export async function openConnection(deps: ConnectionDeps, connectionId: string, token: string | undefined): Promise<{ userId: string }> {
-  const { userId } = await deps.tokens.verify(token);
-  await deps.connections.add({ connectionId, userId });
+  const { userId, expiresAt } = await deps.tokens.verify(token);
+  await deps.connections.add({ connectionId, userId, tokenExpiresAt: expiresAt });
   deps.logger.info("client connected", { connectionId, userId });
   return { userId };
 }

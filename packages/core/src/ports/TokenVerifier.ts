@@ -2,7 +2,7 @@
 export class InvalidTokenError extends Error {
   override readonly name = "InvalidTokenError";
   constructor(
-    readonly reason: "missing" | "malformed" | "expired" | "bad-signature" | "wrong-algorithm" | "claims",
+    readonly reason: "missing" | "malformed" | "expired" | "bad-signature" | "wrong-algorithm" | "unknown-key" | "claims",
     message: string,
     options?: { cause?: unknown },
   ) {

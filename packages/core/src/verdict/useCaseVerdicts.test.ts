@@ -4,7 +4,7 @@ import { PermanentProcessingError } from "../errors.js";
 import { fanOutBatch, fanOutVerdict } from "../fanout/fanOutBatch.js";
 import type { BatchMessage, ProgressMessage, UploadMessage } from "../messages/schemas.js";
 import type { BatchRepository, FanOutStart, ProgressAdvance } from "../ports/BatchRepository.js";
-import type { Connection, ConnectionRepository } from "../ports/ConnectionRepository.js";
+import type { Connection, ConnectionRepository, FrameAdmission } from "../ports/ConnectionRepository.js";
 import type { Logger } from "../ports/Logger.js";
 import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
@@ -159,7 +159,7 @@ describe("finalizeProgress' verdicts", () => {
     const batches = new InMemoryBatchRepository();
     batches.add(B1, "processing", ["u1"]);
     const sequencer: PushSequencer = { inOrder: (_batchIds, work) => work() };
-    const notifier = { push: async () => "sent" as const, exists: async () => true };
+    const notifier = { push: async () => "sent" as const, exists: async () => true, close: async () => {} };
     return { batches, sequencer, connections: new InMemoryConnectionRepository(), notifier, logger: silent };
   }
 });
@@ -294,8 +294,12 @@ class InMemoryConnectionRepository implements ConnectionRepository {
     this.connections.delete(connectionId);
   }
 
-  async userOf(connectionId: string): Promise<string | undefined> {
-    return this.connections.get(connectionId)?.userId;
+  async admitFrame(): Promise<FrameAdmission> {
+    throw new Error("no client frames in the queue use cases");
+  }
+
+  async removeExpired(): Promise<Connection[]> {
+    return [];
   }
 
   async connectedBefore(cutoff: Date): Promise<Connection[]> {

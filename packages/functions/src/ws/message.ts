@@ -1,4 +1,4 @@
-import { subscribeToBatch, type ErrorFrame, type ServerMessage } from "@pipeline/core";
+import { admitClientFrame, subscribeToBatch, type ErrorFrame, type ServerMessage } from "@pipeline/core";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { z } from "zod";
 import { webSocketDepsFromEnv, type WebSocketDeps } from "../composition/webSocket.js";
@@ -14,8 +14,10 @@ const subscribeSchema = z.object({
 });
 
 /**
- * `$default` and the client routes. `subscribe` answers with a snapshot of the client's own batch;
- * every frame the handler cannot act on gets an error frame, never a crash.
+ * `$default` and the client routes. Every frame first passes its connection's gate (known, token
+ * unexpired, within its rate: one statement, which also reads the user); then `subscribe` answers
+ * with a snapshot of the client's own batch, and every frame the handler cannot act on gets an
+ * error frame, never a crash.
  */
 export function createMessageHandler(deps: WebSocketDeps) {
   return async (event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> => {
@@ -28,6 +30,9 @@ export function createMessageHandler(deps: WebSocketDeps) {
       deps.logger.warn("client frame refused", { connectionId, code, ...(extra.batchId ? { batchId: extra.batchId } : {}) });
       return reply({ type: "error", code, message, ...extra });
     };
+
+    const userId = await admitClientFrame(deps, connectionId, deps.frameBucket);
+    if (userId === undefined) return { statusCode: 200 };
 
     const body = event.body ?? "";
     const bytes = Buffer.byteLength(body, "utf8");
@@ -43,8 +48,6 @@ export function createMessageHandler(deps: WebSocketDeps) {
     const parsed = subscribeSchema.safeParse(frame);
     if (!parsed.success) return refuse("bad_request", `subscribe needs a batchId (UUID) and an optional after cursor (UUID)`);
 
-    const userId = await deps.connections.userOf(connectionId);
-    if (!userId) return refuse("unknown_connection", "this connection is not registered; reconnect");
     const answer = await subscribeToBatch(deps.reader, userId, parsed.data.batchId, parsed.data.after ?? null);
     if (answer.type === "error") return refuse(answer.code, answer.message, { batchId: parsed.data.batchId });
     return reply(answer);

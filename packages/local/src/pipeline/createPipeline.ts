@@ -61,7 +61,7 @@ export function createPipeline(options: PipelineOptions): InProcessPipeline {
     finalizer: createFinalizerHandler(buildFinalizerDeps(readFinalizerConfig(env("finalizer")), { ...infra, database: sql, apiGateway }, { wiring })),
   };
 
-  const webSocketDeps = buildWebSocketDeps(readWebSocketConfig(env("webSocket")), { ...infra, apiGateway });
+  const webSocketDeps = buildWebSocketDeps(readWebSocketConfig(env("webSocket")), { ...infra, apiGateway }, { wiring });
   const message = createMessageHandler(webSocketDeps);
   const routes: Record<WebSocketRoute, WebSocketHandler> = {
     $connect: createConnectHandler(webSocketDeps),

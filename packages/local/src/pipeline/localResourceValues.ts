@@ -1,4 +1,4 @@
-import type { SecretName, Variable } from "@pipeline/wiring";
+import type { SecretName, StageSettingName, Variable } from "@pipeline/wiring";
 import type { StackQueues } from "../queues/createQueues.js";
 
 export interface LocalResources {
@@ -13,6 +13,8 @@ export interface LocalResources {
   authSecret: string;
   /** The stage's other secrets (the AI server's), as `sst secret set` sets them; unset or empty means not set. */
   secrets?: StageSecrets;
+  /** The stage's non-secret settings (AUTH_MODE and its jwks settings); unset: the defaults (HS256 with the stack's secret). */
+  stageSettings?: Partial<Record<StageSettingName, string>>;
 }
 
 /** Secrets a stage may set besides the two the local stack makes itself (the database and the token key). */
@@ -41,6 +43,8 @@ export function localResourceValues(resources: LocalResources): (variable: Varia
         if (variable.secret === "authSecret") return resources.authSecret;
         // As on a stage: an empty secret is not set (an empty AI_BASE_URL is not a URL).
         return resources.secrets?.[variable.secret] || undefined;
+      case "stageSetting":
+        return resources.stageSettings?.[variable.setting] || undefined;
       case "localEngine":
         // fauxqs serves S3 on the same port as SQS.
         return variable.engine === "postgresProxy" ? resources.pgProxy : resources.sqsEndpoint;

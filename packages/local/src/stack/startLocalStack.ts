@@ -24,7 +24,7 @@ import type { Pipeline } from "../pipeline/Pipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
 import { startPooledDatabase } from "../postgres/pooledDatabase.js";
 import { startWebSocketProxy, type WebSocketProxy } from "../postgres/startWebSocketProxy.js";
-import type { StageSecrets } from "../pipeline/localResourceValues.js";
+import type { LocalResources, StageSecrets } from "../pipeline/localResourceValues.js";
 import type { StackQueues } from "../queues/createQueues.js";
 import { startQueueEngine, type QueueEngine } from "../queues/startQueueEngine.js";
 import type { InvocationReport } from "../runner/QueueFunctionRunner.js";
@@ -60,6 +60,8 @@ export interface LocalStackOptions {
   authSecret?: string | undefined;
   /** The stage's other secrets, set on the functions as `stacks/` sets them (e.g. the worker's AI server). */
   secrets?: StageSecrets;
+  /** The stage's non-secret settings, as `stacks/` deploys them (e.g. AUTH_MODE=jwks with its identity provider). */
+  stageSettings?: LocalResources["stageSettings"];
   wiring?: Wiring;
   bucket?: string;
   /**
@@ -167,7 +169,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gateway.listen();
     stops.push(() => gateway.close());
 
-    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket, ...(options.secrets ? { secrets: options.secrets } : {}) };
+    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket, ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.stageSettings ? { stageSettings: options.stageSettings } : {}) };
     let pipeline: Pipeline;
     let containers: FunctionContainers | undefined;
     let inProcess: InProcessPipeline | undefined;

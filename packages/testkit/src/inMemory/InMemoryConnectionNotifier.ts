@@ -3,6 +3,8 @@ import type { ConnectionNotifier, PushResult, ServerMessage } from "@pipeline/co
 /** The management API's view of open sockets: a push to a closed one answers `gone`, as 410 does. */
 export class InMemoryConnectionNotifier implements ConnectionNotifier {
   readonly pushes: { connectionId: string; message: ServerMessage }[] = [];
+  /** Connections closed through the management API, in order. */
+  readonly closed: string[] = [];
 
   constructor(readonly open: Set<string> = new Set()) {}
 
@@ -14,5 +16,9 @@ export class InMemoryConnectionNotifier implements ConnectionNotifier {
 
   async exists(connectionId: string): Promise<boolean> {
     return this.open.has(connectionId);
+  }
+
+  async close(connectionId: string): Promise<void> {
+    if (this.open.delete(connectionId)) this.closed.push(connectionId);
   }
 }

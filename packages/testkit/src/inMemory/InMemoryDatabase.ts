@@ -36,6 +36,9 @@ export interface ConnectionRecord {
   connectionId: string;
   userId: string;
   connectedAt: Date;
+  tokenExpiresAt: Date;
+  /** The frame bucket: tokens left when last taken from, and when; undefined: full. */
+  frameTokens?: { tokens: number; at: Date };
 }
 
 export interface InMemoryBatchSeed {
