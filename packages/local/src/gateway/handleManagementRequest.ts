@@ -34,7 +34,8 @@ export async function handleManagementRequest(registry: ConnectionRegistry, requ
   if (request.method === "GET") {
     const info = registry.describe(connectionId);
     if (!info) gone();
-    else reply(200, { ConnectedAt: info.connectedAt.toISOString(), LastActiveAt: info.lastActiveAt.toISOString(), Identity: { SourceIp: info.sourceIp } });
+    // The wire shape AWS answers (camelCase); the SDK presents it as ConnectedAt, LastActiveAt, Identity.
+    else reply(200, { connectedAt: info.connectedAt.toISOString(), lastActiveAt: info.lastActiveAt.toISOString(), identity: { sourceIp: info.sourceIp } });
     return true;
   }
   if (request.method === "DELETE") {

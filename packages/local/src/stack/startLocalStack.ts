@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -263,7 +263,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authSecret,
       credentials,
     };
-    await writeFile(join(options.dir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    // It holds the database password and the key pair: readable by its owner only, even when an
+    // older version left the file readable by others (the mode is applied only on creation).
+    const stackFile = join(options.dir, "stack.json");
+    await writeFile(stackFile, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    await chmod(stackFile, 0o600);
     return {
       endpoints,
       pipeline,
