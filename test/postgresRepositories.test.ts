@@ -34,7 +34,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    proxy = await startWebSocketProxy();
+    proxy = await startWebSocketProxy({ databases: [database.url] });
     pool = createPool({ connectionString: database.url, localWebSocketProxy: proxy.address, max: 20 });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
 import { QueueSendError, SqsDeadLetterQueue, SqsDeadLetters, SqsUploadQueue } from "@pipeline/adapters/sqs";
-import { createQueues, LOCAL_CREDENTIALS, localSqsClient } from "@pipeline/local";
+import { createLocalCredentials, createQueues, localSqsClient } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +19,7 @@ describe("SqsUploadQueue", () => {
 
   beforeAll(async () => {
     engine = await startFauxqs({ port: 0, logger: false });
-    sqs = localSqsClient(`http://127.0.0.1:${engine.port}`);
+    sqs = localSqsClient(`http://127.0.0.1:${engine.port}`, createLocalCredentials());
   });
   afterAll(async () => {
     sqs?.destroy();
@@ -115,7 +115,7 @@ describe("ApiGatewayConnectionNotifier over HTTP", () => {
   );
 
   const notifier = () =>
-    new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS, maxAttempts: 1 }), {
+    new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint, region: "us-east-1", credentials: createLocalCredentials(), maxAttempts: 1 }), {
       retryBaseMillis: 1,
       attemptTimeoutMillis: 300,
     });

@@ -1,5 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { generateImages, PipelineClient, scratchDir, serveDashboard, startLocalStack, type GeneratedFile, type LocalStack } from "@pipeline/local";
 import { batchState } from "@pipeline/testkit";
 import { wiring } from "@pipeline/wiring";
@@ -191,10 +192,12 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
     socketsHeld = new Promise((resolve) => (allowSockets = resolve));
     const cut = await connectionsOf(userId);
     expect(cut).toHaveLength(1);
+    const management = new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: stack.endpoints.region, credentials: stack.endpoints.credentials });
     for (const id of cut) {
-      const response = await fetch(`${stack.endpoints.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: "DELETE" });
-      expect(response.status).toBe(204);
+      const deleted = await management.send(new DeleteConnectionCommand({ ConnectionId: id }));
+      expect(deleted.$metadata.httpStatusCode).toBe(204);
     }
+    management.destroy();
     await connection(page, "reconnecting");
     releaseUploads();
     await waitFor(async () => (await batchState(stack.pipeline.sql, batchId)).status === "completed", UI_TIMEOUT, "the batch to complete");

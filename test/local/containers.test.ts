@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { bundleFunction, ContainerPool, LAMBDA_RESERVED_VARIABLES, REPOSITORY_ROOT, scratchDir, type ContainerLogLine, type InvocationOutcome, type LocalFunction } from "@pipeline/local";
+import { bundleFunction, ContainerPool, createLocalCredentials, LAMBDA_RESERVED_VARIABLES, REPOSITORY_ROOT, scratchDir, type ContainerLogLine, type InvocationOutcome, type LocalFunction } from "@pipeline/local";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { waitFor } from "../support/waitFor.js";
@@ -33,6 +33,7 @@ describe("the local Lambda containers", () => {
       environment: { FIXTURE_SETTING: "from the function's environment" },
       background: false,
       region: "us-east-1",
+      credentials: createLocalCredentials(),
       arn: "arn:aws:lambda:us-east-1:000000000000:function:behaviours",
     };
   });

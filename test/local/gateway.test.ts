@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
 import { PipelineClient, PortInUseError, startLocalStack, type LocalStack } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,16 +36,17 @@ describe("the local WebSocket gateway", () => {
     const socket = await client.connect(() => {});
     const [row] = await waitFor(async () => ((await connections()).length === 1 ? connections() : undefined), 5000, "the connection row");
     expect(row?.user_id).toBe("socket-user");
-    const id = encodeURIComponent(row?.connection_id ?? "");
+    const id = row?.connection_id ?? "";
+    const management = new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: stack.endpoints.region, credentials: stack.endpoints.credentials });
 
-    const described = await fetch(`${stack.endpoints.managementEndpoint}/@connections/${id}`);
-    expect(described.status).toBe(200);
-    expect(await described.json()).toMatchObject({ ConnectedAt: expect.any(String), Identity: { SourceIp: "127.0.0.1" } });
-    expect((await fetch(`${stack.endpoints.managementEndpoint}/@connections/unknown-id`)).status).toBe(410);
+    const described = await management.send(new GetConnectionCommand({ ConnectionId: id }));
+    expect(described).toMatchObject({ ConnectedAt: expect.any(Date), Identity: { SourceIp: "127.0.0.1" } });
+    await expect(management.send(new GetConnectionCommand({ ConnectionId: "unknown-id" }))).rejects.toBeInstanceOf(GoneException);
 
     const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-    expect((await fetch(`${stack.endpoints.managementEndpoint}/@connections/${id}`, { method: "DELETE" })).status).toBe(204);
+    await management.send(new DeleteConnectionCommand({ ConnectionId: id }));
     expect(await closed).toBe(1000);
+    management.destroy();
     await waitFor(async () => (await connections()).length === 0, 5000, "the row to be deleted by $disconnect");
   });
 

@@ -19,7 +19,7 @@ describe("the local stack, booted in-process on free ports", () => {
   it("writes stack.json with every endpoint a client needs", async () => {
     const file = JSON.parse(await readFile(join(testStack.dir, "stack.json"), "utf8"));
 
-    expect(Object.keys(file)).toEqual(expect.arrayContaining(["httpUrl", "wsUrl", "sqsEndpoint", "s3Endpoint", "bucket", "databaseUrl", "queues", "authSecret"]));
+    expect(Object.keys(file)).toEqual(expect.arrayContaining(["httpUrl", "wsUrl", "managementEndpoint", "sqsEndpoint", "s3Endpoint", "bucket", "databaseUrl", "queues", "authSecret", "credentials"]));
     expect(Object.keys(file.queues).sort()).toEqual(["batches", "progress", "uploads"]);
     expect(file.queues.uploads.dlqUrl).toMatch(/uploads-dlq$/);
   });

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { createQueues, InProcessInvoker, localSqsClient, QueueFunctionRunner, type InvocationReport, type SqsHandler, type StackQueues } from "@pipeline/local";
+import { createLocalCredentials, createQueues, InProcessInvoker, localSqsClient, QueueFunctionRunner, type InvocationReport, type SqsHandler, type StackQueues } from "@pipeline/local";
 import { wiring, type Wiring } from "@pipeline/wiring";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { startFauxqs, type FauxqsServer } from "fauxqs";
@@ -14,7 +14,7 @@ describe("the local Lambda runner honours the event source mapping's semantics",
 
   beforeAll(async () => {
     engine = await startFauxqs({ port: 0, logger: false });
-    sqs = localSqsClient(`http://127.0.0.1:${engine.port}`);
+    sqs = localSqsClient(`http://127.0.0.1:${engine.port}`, createLocalCredentials());
   });
   afterEach(async () => {
     await runner?.stop(1000);

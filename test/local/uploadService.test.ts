@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { issueToken } from "@pipeline/adapters/auth";
 import { ownerKeySegment } from "@pipeline/core";
-import { LOCAL_CREDENTIALS, PipelineClient, type LocalStack } from "@pipeline/local";
+import { PipelineClient, type LocalStack } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOUNDARY, multipartStream, postStream } from "../support/multipartStream.js";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
@@ -30,7 +30,7 @@ describe("the upload service refuses bad requests with a clear 4xx", () => {
     return data;
   };
   const objectsOf = async (userId: string) => {
-    const s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    const s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: stack.endpoints.credentials });
     try {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: stack.endpoints.bucket, Prefix: `uploads/${await ownerKeySegment(userId)}/` }));
       return (listed.Contents ?? []).map((object) => object.Key);

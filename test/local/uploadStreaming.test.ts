@@ -6,7 +6,7 @@ import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clie
 import { issueToken, JwtTokenVerifier } from "@pipeline/adapters/auth";
 import { PostgresBatchReader } from "@pipeline/adapters/postgres";
 import { ownerKeySegment, type UploadProcessor } from "@pipeline/core";
-import { createUploadService, LOCAL_CREDENTIALS, type LocalStack } from "@pipeline/local";
+import { createUploadService, type LocalStack } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { multipartStream, postStream } from "../support/multipartStream.js";
@@ -31,7 +31,7 @@ describe("the upload service streams files to S3 and leaves nothing behind a fai
     // A 50 MiB file and its multipart framing fit; 52 MiB of body does not.
     testStack = await startTestStack({ runtime: "in-process", processor: noProcessing, uploadLimits: { maxRequestBytes: 52 * MiB } });
     stack = testStack.stack;
-    s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    s3 = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: stack.endpoints.credentials });
   });
   afterAll(async () => {
     s3?.destroy();
@@ -96,7 +96,7 @@ describe("the upload service streams files to S3 and leaves nothing behind a fai
 
   it("a storage error mid-request: 503, and the files stored before it are removed", async () => {
     // Prepare: an upload service on the stack's engines whose S3 client fails the third PutObject.
-    const faulty = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    const faulty = new S3Client({ region: stack.endpoints.region, endpoint: stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: stack.endpoints.credentials });
     let puts = 0;
     faulty.middlewareStack.add(
       (next, context) => async (args) => {

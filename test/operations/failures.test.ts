@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "@pipeline/cli";
-import { freePort, scratchDir } from "@pipeline/local";
+import { createLocalCredentials, freePort, scratchDir } from "@pipeline/local";
 import { QUEUE_NAMES } from "@pipeline/wiring";
 import type { StackFile } from "@pipeline/wiring/stackFile";
 import { startFauxqs } from "fauxqs";
@@ -34,6 +34,7 @@ describe("batchctl names the cause of a failure", () => {
       pgProxy: nowhere,
       queues: Object.fromEntries(QUEUE_NAMES.map((name) => [name, { url: queueUrl(name), dlqUrl: queueUrl(`${name}-dlq`) }])) as StackFile["queues"],
       authSecret: "unused",
+      credentials: createLocalCredentials(),
     };
     await writeFile(join(dir, "stack.json"), JSON.stringify(stack));
   });

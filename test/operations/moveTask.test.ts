@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { run } from "@pipeline/cli";
-import { createQueues, localSqsClient, type StackQueues } from "@pipeline/local";
+import { createLocalCredentials, createQueues, localSqsClient, type StackQueues } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";
 import { createSqsServer } from "local-aws-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,8 @@ describe("batchctl dlq redrive --move-task", () => {
   beforeAll(async () => {
     server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    sqs = localSqsClient(endpoint);
+    const credentials = createLocalCredentials();
+    sqs = localSqsClient(endpoint, credentials);
     queues = await createQueues(sqs, wiring);
     dir = await mkdtemp(join(tmpdir(), "pipeline-movetask-"));
     // The CLI reaches no database for these commands: the URL is never connected to.
@@ -44,6 +45,7 @@ describe("batchctl dlq redrive --move-task", () => {
         pgProxy: "127.0.0.1:1",
         queues,
         authSecret: "unused",
+        credentials,
       }),
     );
   });

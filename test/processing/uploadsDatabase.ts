@@ -18,7 +18,7 @@ export interface UploadsDatabase {
 /** A migrated database of the test file's own on the run's Postgres, through the Neon driver. */
 export async function startUploadsDatabase(): Promise<UploadsDatabase> {
   const database = await createTestDatabase();
-  const proxy = await startWebSocketProxy();
+  const proxy = await startWebSocketProxy({ databases: [database.url] });
   const pool = createPool({ connectionString: database.url, localWebSocketProxy: proxy.address, max: 5 });
   const uploads = new PostgresUploadRepository(pool);
   const batches = new PostgresBatchRepository(pool);

@@ -2,7 +2,7 @@ import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
 import { buildWorkerDeps, ConfigurationError, readWorkerConfig, type WorkerDeps } from "@pipeline/functions";
-import { LOCAL_CREDENTIALS, PipelineClient, type LocalStack, type StageSecrets } from "@pipeline/local";
+import { PipelineClient, type LocalStack, type StageSecrets } from "@pipeline/local";
 import { MediaUploadProcessor } from "@pipeline/media";
 import { batchState } from "@pipeline/testkit";
 import sharp from "sharp";
@@ -24,7 +24,7 @@ function workerStack(secrets: () => StageSecrets) {
   beforeAll(async () => {
     testStack = await startTestStack({ secrets: secrets() });
     running.stack = testStack.stack;
-    running.s3 = new S3Client({ region: REGION, endpoint: running.stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    running.s3 = new S3Client({ region: REGION, endpoint: running.stack.endpoints.s3Endpoint, forcePathStyle: true, credentials: running.stack.endpoints.credentials });
   });
   afterAll(async () => {
     running.s3?.destroy();

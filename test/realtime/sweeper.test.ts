@@ -2,7 +2,7 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
 import { PostgresConnectionRepository } from "@pipeline/adapters/postgres";
 import { sweepStaleConnections } from "@pipeline/core";
-import { LOCAL_CREDENTIALS, PipelineClient, type LocalStack } from "@pipeline/local";
+import { PipelineClient, type LocalStack } from "@pipeline/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
@@ -40,7 +40,7 @@ describe("sweeping stale connections", () => {
     const logger = new RecordingLogger();
     const deps = {
       connections: new PostgresConnectionRepository(sql),
-      notifier: new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS })),
+      notifier: new ApiGatewayConnectionNotifier(new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: "us-east-1", credentials: stack.endpoints.credentials })),
       logger,
     };
 

@@ -31,7 +31,7 @@ describe("chaos on the container runtime: busy fan-out, worker and finalizer con
     const { stack } = testStack;
     const admin = await DatabaseAdmin.connect(stack.endpoints.databaseUrl);
     await admin.installFinalizationAudit();
-    env = { stack, stackDir: testStack.dir, admin, observer, sqs: localSqsClient(stack.endpoints.sqsEndpoint), random: seededRandom(SEED) };
+    env = { stack, stackDir: testStack.dir, admin, observer, sqs: localSqsClient(stack.endpoints.sqsEndpoint, stack.endpoints.credentials), random: seededRandom(SEED) };
   });
   afterAll(async () => {
     env?.sqs.destroy();

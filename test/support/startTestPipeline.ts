@@ -1,6 +1,6 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from "@aws-sdk/client-sqs";
 import type { UploadProcessor } from "@pipeline/core";
-import { createPipeline, createQueues, localSqsClient, startManagementServer, startWebSocketProxy, type InProcessPipeline, type StackQueues } from "@pipeline/local";
+import { createLocalCredentials, createPipeline, createQueues, localSqsClient, startManagementServer, startWebSocketProxy, type InProcessPipeline, type StackQueues } from "@pipeline/local";
 
 import { wiring as deployedWiring, type QueueName, type Wiring } from "@pipeline/wiring";
 import { startFauxqs } from "fauxqs";
@@ -41,14 +41,15 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
   options.wiring?.(wiring);
   const database = await createTestDatabase();
   const pooledUrl = database.pooledUrl();
-  const proxy = await startWebSocketProxy();
+  const proxy = await startWebSocketProxy({ databases: [pooledUrl] });
   const engine = await startFauxqs({ port: 0, logger: false });
+  const credentials = createLocalCredentials();
   const connections = new RecordingConnections();
-  const management = await startManagementServer(connections);
+  const management = await startManagementServer(connections, { credentials });
   const logger = new RecordingLogger();
   const metrics = new RecordingMetrics();
   const sqsEndpoint = `http://127.0.0.1:${engine.port}`;
-  const admin = localSqsClient(sqsEndpoint);
+  const admin = localSqsClient(sqsEndpoint, credentials);
   const queues = await createQueues(admin, wiring);
   admin.destroy();
   const pipeline = createPipeline({
@@ -57,6 +58,7 @@ export async function startTestPipeline(options: TestPipelineOptions = {}): Prom
     sqsEndpoint,
     queues,
     managementEndpoint: management.endpoint,
+    credentials,
     wiring,
     logger,
     metrics,

@@ -33,7 +33,7 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
   if (options.stack !== undefined || existsSync(stackPath)) {
     if (!existsSync(stackPath)) throw new CliError(`no stack found at ${stackPath}: start the local stack with \`npm start\`, or point --stack at its stack.json`);
     const stack = readStackFileOrExplain(stackPath);
-    const credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    const { credentials } = stack;
     const database = createPool({ connectionString: stack.databaseUrl, localWebSocketProxy: stack.pgProxy, max: 4 });
     const sqs = new SQSClient({ region: stack.region, endpoint: stack.sqsEndpoint, credentials });
     const apiGateway = new ApiGatewayManagementApiClient({ region: stack.region, endpoint: stack.managementEndpoint, credentials });

@@ -1,8 +1,9 @@
 export { PipelineClient, type FileToSubmit, type PushMessage } from "./client/PipelineClient.js";
 export { generateImages, type GeneratedFile } from "./demo/generateImages.js";
 export type { ConnectionRegistry } from "./gateway/ConnectionRegistry.js";
-export { startManagementServer } from "./gateway/startManagementServer.js";
-export { createPipeline, LOCAL_CREDENTIALS, localSqsClient, type InProcessPipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
+export { createLocalCredentials, type LocalCredentials } from "./auth/LocalCredentials.js";
+export { startManagementServer, type ManagementServer } from "./gateway/startManagementServer.js";
+export { createPipeline, localSqsClient, type InProcessPipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
 export { createContainerPipeline, type ContainerPipeline, type ContainerPipelineOptions } from "./pipeline/createContainerPipeline.js";
 export type { Pipeline } from "./pipeline/Pipeline.js";
 export type { StageSecrets } from "./pipeline/localResourceValues.js";
@@ -18,6 +19,7 @@ export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgr
 export { PgBouncerNotInstalledError, startPgBouncer, type RunningPgBouncer } from "./postgres/startPgBouncer.js";
 export { startWebSocketProxy, type WebSocketProxy } from "./postgres/startWebSocketProxy.js";
 export { createQueues, type StackQueues } from "./queues/createQueues.js";
+export { startQueueEngine, type QueueEngine } from "./queues/startQueueEngine.js";
 export { createLambdaContext, type LambdaContextOptions } from "./runner/lambdaContext.js";
 export { QueueFunctionRunner, type InvocationReport, type SqsHandler } from "./runner/QueueFunctionRunner.js";
 export { toSqsEvent } from "./runner/toSqsEvent.js";

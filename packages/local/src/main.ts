@@ -44,6 +44,7 @@ try {
     ports: {
       http: port("PORT", 4000),
       gateway: port("WS_PORT", 4001),
+      management: port("WS_MANAGEMENT_PORT", 4002),
       sqs: port("SQS_PORT", 4566),
       postgres: port("PG_PORT", 54329),
       pgProxy: port("PG_PROXY_PORT", 54330),
@@ -62,8 +63,8 @@ try {
 media batch pipeline is running on node ${process.version} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)
 
   upload service  ${endpoints.httpUrl}/api   (dashboard at ${endpoints.httpUrl}/)
-  websocket       ${endpoints.wsUrl}?token=<jwt>
-  sqs + s3        ${endpoints.sqsEndpoint}   bucket ${endpoints.bucket}
+  websocket       ${endpoints.wsUrl}?token=<jwt>   (management API at ${endpoints.managementEndpoint}, SigV4-signed)
+  sqs + s3        ${endpoints.sqsEndpoint}   bucket ${endpoints.bucket} (SigV4-signed with the stack file's credentials)
   postgres        ${endpoints.databaseUrl.replace(/:[^:@/]+@/, ":***@")}
   stack file      ${resolve(dir, "stack.json")}
   data            ${dir} (Postgres, queued messages, uploaded files): kept across restarts;

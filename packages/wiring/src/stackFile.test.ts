@@ -18,6 +18,7 @@ const valid: StackFile = {
   pgProxy: "127.0.0.1:54330",
   queues: { batches: queue("batches"), uploads: queue("uploads"), progress: queue("progress") },
   authSecret: "secret",
+  credentials: { accessKeyId: "LKIA0123456789ABCDEF", secretAccessKey: "secret-key" },
 };
 
 describe("the stack file", () => {
@@ -28,6 +29,7 @@ describe("the stack file", () => {
   it("names every field a stack file of another version lacks", () => {
     const older: Partial<StackFile> = { ...valid, queues: { batches: valid.queues.batches } as StackFile["queues"] };
     delete older.pooledDatabaseUrl;
+    delete older.credentials;
     const error = (() => {
       try {
         parseStackFile(JSON.stringify(older), "old/stack.json");
@@ -36,7 +38,7 @@ describe("the stack file", () => {
       }
     })();
     expect(error).toBeInstanceOf(StackFileError);
-    expect((error as StackFileError).problems).toEqual(["pooledDatabaseUrl is missing", "queues.uploads needs url and dlqUrl", "queues.progress needs url and dlqUrl"]);
+    expect((error as StackFileError).problems).toEqual(["pooledDatabaseUrl is missing", "queues.uploads needs url and dlqUrl", "queues.progress needs url and dlqUrl", "credentials needs accessKeyId and secretAccessKey"]);
   });
 
   it("refuses a file that is not JSON, and says which", () => {

@@ -17,6 +17,8 @@ export interface StackFile {
   pgProxy: string;
   queues: Record<QueueName, QueueAddress>;
   authSecret: string;
+  /** The key pair the stack's engines and management API accept: every SQS, S3 and management call is signed with it (SigV4). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 const TEXT_FIELDS = [
@@ -77,6 +79,8 @@ export function parseStackFile(text: string, path: string): StackFile {
   for (const name of QUEUE_NAMES) {
     if (typeof queues[name]?.url !== "string" || typeof queues[name]?.dlqUrl !== "string") problems.push(`queues.${name} needs url and dlqUrl`);
   }
+  const credentials = (typeof record.credentials === "object" && record.credentials !== null ? record.credentials : {}) as Record<string, unknown>;
+  if (typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") problems.push("credentials needs accessKeyId and secretAccessKey");
   if (problems.length > 0) throw new StackFileError(path, problems);
   return record as unknown as StackFile;
 }

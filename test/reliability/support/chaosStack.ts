@@ -45,7 +45,7 @@ export async function startChaosStack(start: StackStarter, rates: FaultRates): P
   const logger = new TallyLogger();
   const processor = new ChaosProcessor(rates.maxLatencyMillis);
   const { stack, dir, close } = await start({ wiring: chaosWiring(), processor, logger, runtime: "in-process" });
-  const sqs = localSqsClient(stack.endpoints.sqsEndpoint);
+  const sqs = localSqsClient(stack.endpoints.sqsEndpoint, stack.endpoints.credentials);
   const random = seededRandom(rates.seed);
   const injector = new FaultInjector(
     { killRate: rates.killRate, progressDropRate: rates.progressDropRate, duplicateEverything: true, seedRandom: random },

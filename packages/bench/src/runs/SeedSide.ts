@@ -1,5 +1,4 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
-import { LOCAL_CREDENTIALS } from "@pipeline/local";
 
 import pg from "pg";
 import type { BenchStack } from "../environment/startBenchStack.js";
@@ -34,7 +33,7 @@ export class SeedSide {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: SEED_POOL_SIZE });
     // An idle connection the server drops must not end the process; the next query reconnects.
     this.pool.on("error", () => {});
-    this.gateway = new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: bench.stack.endpoints.managementEndpoint, credentials: LOCAL_CREDENTIALS });
+    this.gateway = new ApiGatewayManagementApiClient({ region: "us-east-1", endpoint: bench.stack.endpoints.managementEndpoint, credentials: bench.stack.endpoints.credentials });
     this.processor = new SimulatedUploadProcessor({ latencyMillis });
   }
 

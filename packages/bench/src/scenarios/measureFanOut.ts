@@ -86,9 +86,9 @@ function forkChild(bench: BenchStack, input: FanOutChildInput, links: LinkVariab
       BATCHES_DLQ_URL: queues.batches.dlqUrl,
       UPLOADS_QUEUE_URL: queues.uploads.url,
       PROGRESS_QUEUE_URL: queues.progress.url,
-      // On AWS the function's role provides credentials; the local engine only needs the SDK to sign.
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
+      // On AWS the function's role provides credentials; the local engine takes the stack's key pair.
+      AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: "WARN",
       POWERTOOLS_METRICS_DISABLED: "true",
     },

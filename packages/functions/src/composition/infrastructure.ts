@@ -1,3 +1,4 @@
+import type { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool, type Database, type Sql } from "@pipeline/adapters/postgres";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
@@ -14,6 +15,8 @@ export interface DatabaseInfrastructure {
 
 export interface Infrastructure extends DatabaseInfrastructure {
   sqs: SQSClient;
+  /** The worker's object store; built from its configuration when not given (a Lambda), given by the local stack's in-process handlers. */
+  s3?: S3Client;
 }
 
 export type { Settle };

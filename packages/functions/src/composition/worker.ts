@@ -50,16 +50,16 @@ export function buildWorkerDeps(
   };
 }
 
-/** Local engines never check credentials, but the SDK signs every request. */
-const LOCAL_ENGINE_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-
 /** The worker's processing step: the media step, on S3, with the configured AI service or the built-in one; the simulated one for load tests. */
 function uploadProcessor(config: WorkerConfig, infra: Infrastructure): UploadProcessor {
   if (config.SIMULATED_PROCESSING_MS !== undefined) return new SimulatedUploadProcessor({ latencyMillis: config.SIMULATED_PROCESSING_MS });
-  const s3 = new S3Client({
-    region: config.AWS_REGION,
-    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true, credentials: LOCAL_ENGINE_CREDENTIALS } : {}),
-  });
+  // Credentials come from the environment, as Lambda's execution role provides them (the local stack's key pair locally).
+  const s3 =
+    infra.s3 ??
+    new S3Client({
+      region: config.AWS_REGION,
+      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
+    });
   const ai = config.AI_BASE_URL
     ? new OllamaAiService({
         baseUrl: config.AI_BASE_URL,

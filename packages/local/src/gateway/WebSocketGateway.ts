@@ -6,7 +6,6 @@ import type { WebSocketWiring } from "@pipeline/wiring";
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { ConnectionRegistry } from "./ConnectionRegistry.js";
-import { handleManagementRequest } from "./handleManagementRequest.js";
 
 export type WebSocketHandler = (event: APIGatewayProxyWebsocketEventV2) => Promise<APIGatewayProxyResultV2>;
 
@@ -29,13 +28,13 @@ export interface GatewayOptions {
 /**
  * API Gateway's WebSocket API on one machine: `$connect` (with its query string), `$disconnect`
  * and routes selected by `$request.body.action` (else `$default`) invoke the same handlers with
- * API-Gateway-shaped events; a `$connect` that answers non-2xx refuses the socket. The same
- * server answers the management API (`/@connections/{id}`), and enforces the limits clients meet
- * on AWS: message size, idle timeout, connection lifetime.
+ * API-Gateway-shaped events; a `$connect` that answers non-2xx refuses the socket. It enforces the
+ * limits clients meet on AWS: message size, idle timeout, connection lifetime. It is the registry
+ * the management API (startManagementServer, on a port of its own) reads and writes.
  */
 export class WebSocketGateway implements ConnectionRegistry {
   private readonly server: Server;
-  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly sockets: WebSocketServer;
   private readonly connections = new Map<string, LiveConnection>();
   private routes: Record<string, WebSocketHandler> = {};
   private readonly stage: string;
@@ -43,20 +42,16 @@ export class WebSocketGateway implements ConnectionRegistry {
 
   constructor(private readonly options: GatewayOptions) {
     this.stage = options.stage ?? "local";
-    this.server = createServer((request, response) => {
-      handleManagementRequest(this, request, response)
-        .then((handled) => {
-          if (!handled) response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ message: "Not Found" }));
-        })
-        .catch((error: unknown) => {
-          this.options.onError?.("management request failed", error);
-          response.writeHead(500).end();
-        });
+    // ws refuses a message over API Gateway's limit as its frame header arrives (close 1009), instead
+    // of buffering up to its own 100 MiB default first.
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxMessageBytes });
+    this.server = createServer((_request, response) => {
+      response.writeHead(426, { "content-type": "application/json", upgrade: "websocket" }).end(JSON.stringify({ message: "Upgrade Required" }));
     });
     this.server.on("upgrade", (request, socket, head) => void this.upgrade(request, socket, head));
   }
 
-  /** Routes are set after listening: the handlers need the management endpoint, which is this server. */
+  /** Routes are set after listening: the handlers need the management endpoint, which serves this registry. */
   setRoutes(routes: Record<string, WebSocketHandler>): void {
     this.routes = routes;
   }
@@ -71,11 +66,6 @@ export class WebSocketGateway implements ConnectionRegistry {
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}`;
-  }
-
-  /** The management API endpoint, as `https://{api}.execute-api.{region}.amazonaws.com/{stage}` on AWS. */
-  get managementEndpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
   }
 
   get openConnections(): number {
@@ -145,10 +135,6 @@ export class WebSocketGateway implements ConnectionRegistry {
   private async receive(connectionId: string, connection: LiveConnection, data: RawData, isBinary: boolean): Promise<void> {
     this.touch(connection);
     const body = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (body.length > this.options.limits.maxMessageBytes) {
-      connection.socket.close(1009, "message too big");
-      return;
-    }
     const text = body.toString(isBinary ? "base64" : "utf8");
     const routeKey = this.selectRoute(text);
     const event = this.event(routeKey, "MESSAGE", connectionId, connection.sourceIp);

@@ -8,42 +8,34 @@ const CONNECTION_PATH = /^(?:\/[^/]+)?\/@connections\/([^/?]+)$/;
 
 /**
  * Serves API Gateway's WebSocket management API (`POST`, `GET`, `DELETE /@connections/{id}`), so
- * `@aws-sdk/client-apigatewaymanagementapi` works unchanged with an endpoint override. Returns
- * false for requests that are not management calls.
+ * `@aws-sdk/client-apigatewaymanagementapi` works unchanged with an endpoint override. The caller
+ * has read the body (at most MAX_POST_BYTES) and checked the signature. Returns false for requests
+ * that are not management calls.
  */
-export async function handleManagementRequest(registry: ConnectionRegistry, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+export async function handleManagementRequest(registry: ConnectionRegistry, request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<boolean> {
   const path = new URL(request.url ?? "/", "http://gateway").pathname;
   const match = CONNECTION_PATH.exec(path);
   if (!match) return false;
   const connectionId = decodeURIComponent(match[1] ?? "");
-  const reply = (status: number, body?: unknown, errorType?: string) => {
+  const reply = (status: number, answer?: unknown, errorType?: string) => {
     response.writeHead(status, {
       "content-type": "application/json",
       ...(errorType ? { "x-amzn-errortype": errorType } : {}),
     });
-    response.end(body === undefined ? undefined : JSON.stringify(body));
+    response.end(answer === undefined ? undefined : JSON.stringify(answer));
   };
   const gone = () => reply(410, { message: `connection ${connectionId} is gone` }, "GoneException");
 
   if (request.method === "POST") {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_POST_BYTES) {
-        reply(413, { message: `payload exceeds ${MAX_POST_BYTES} bytes` }, "PayloadTooLargeException");
-        return true;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    if (await registry.post(connectionId, Buffer.concat(chunks))) reply(200);
+    if (await registry.post(connectionId, body)) reply(200);
     else gone();
     return true;
   }
   if (request.method === "GET") {
     const info = registry.describe(connectionId);
     if (!info) gone();
-    else reply(200, { ConnectedAt: info.connectedAt.toISOString(), LastActiveAt: info.lastActiveAt.toISOString(), Identity: { SourceIp: info.sourceIp } });
+    // The wire shape AWS answers (camelCase); the SDK presents it as ConnectedAt, LastActiveAt, Identity.
+    else reply(200, { connectedAt: info.connectedAt.toISOString(), lastActiveAt: info.lastActiveAt.toISOString(), identity: { sourceIp: info.sourceIp } });
     return true;
   }
   if (request.method === "DELETE") {

@@ -203,10 +203,10 @@ function lambdaVariables(fn: LocalFunction, runtimeApi: string, containerId: str
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     AWS_REGION: fn.region,
     AWS_DEFAULT_REGION: fn.region,
-    // The execution role's credentials; the local engines take any.
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    AWS_SESSION_TOKEN: "local",
+    // The execution role's credentials: the stack's key pair, which the local engines check (no
+    // session token: the pair is long-lived, like an IAM user's).
+    AWS_ACCESS_KEY_ID: fn.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: fn.credentials.secretAccessKey,
     TZ: ":UTC",
     LANG: "en_US.UTF-8",
     PATH: "/usr/local/bin:/usr/bin/:/bin",
@@ -214,4 +214,4 @@ function lambdaVariables(fn: LocalFunction, runtimeApi: string, containerId: str
 }
 
 /** The variables the runner adds to a function's own environment, as Lambda does. */
-export const LAMBDA_RESERVED_VARIABLES = Object.keys(lambdaVariables({ name: "", handlerSetting: "", taskRoot: "", runtime: "nodejs24.x", memoryMb: 0, region: "" } as LocalFunction, "", ""));
+export const LAMBDA_RESERVED_VARIABLES = Object.keys(lambdaVariables({ name: "", handlerSetting: "", taskRoot: "", runtime: "nodejs24.x", memoryMb: 0, region: "", credentials: { accessKeyId: "", secretAccessKey: "" } } as LocalFunction, "", ""));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildEnvironment, deployedFunctions, environments, secretResourceNames, variables, type DeployedFunction, type Variable, type VariableName, type Wiring } from "@pipeline/wiring";
+import type { LocalCredentials } from "../auth/LocalCredentials.js";
 import type { BuiltFunctions } from "./buildFunctions.js";
 import { ContainerPool, type ColdStart, type ContainerLogLine } from "./ContainerPool.js";
 import { InitGate } from "./InitGate.js";
@@ -22,6 +23,8 @@ export interface FunctionContainersOptions {
   /** Tuning variables an operator would set on the stage (e.g. SIMULATED_PROCESSING_MS for a load test). */
   tuning?: Partial<Record<VariableName, string>>;
   region: string;
+  /** The execution role's credentials: the stack's key pair. */
+  credentials: LocalCredentials;
   /** A container unused this long is stopped (Lambda keeps one for minutes). */
   idleRetireSeconds?: number;
   /**
@@ -104,6 +107,7 @@ function localFunction(fn: DeployedFunction, options: FunctionContainersOptions,
     maxConcurrency,
     background: fn.localBackground && options.niceBackground !== false,
     region: options.region,
+    credentials: options.credentials,
     arn: `arn:aws:lambda:${options.region}:000000000000:function:${fn.name}`,
   };
 }

@@ -1,4 +1,5 @@
 import type { LambdaNodeRuntime } from "@pipeline/wiring";
+import type { LocalCredentials } from "../auth/LocalCredentials.js";
 
 /** One deployed function as the local runtime runs it: its bundle, its environment and its limits. */
 export interface LocalFunction {
@@ -22,5 +23,7 @@ export interface LocalFunction {
   /** At most this many containers at once. */
   maxConcurrency: number;
   region: string;
+  /** The execution role's credentials (the stack's key pair), set as Lambda sets the role's. */
+  credentials: LocalCredentials;
   arn: string;
 }

@@ -40,6 +40,7 @@ export function createContainerPipeline(options: ContainerPipelineOptions): Cont
     built: options.built,
     valueOf: localResourceValues(options),
     region,
+    credentials: options.credentials,
     ...(options.tuning ? { tuning: options.tuning } : {}),
     ...(options.idleRetireSeconds !== undefined ? { idleRetireSeconds: options.idleRetireSeconds } : {}),
     ...(options.niceBackground !== undefined ? { niceBackground: options.niceBackground } : {}),
@@ -47,7 +48,7 @@ export function createContainerPipeline(options: ContainerPipelineOptions): Cont
     ...(options.onColdStart ? { onColdStart: options.onColdStart } : {}),
   });
   const sql = createPool({ connectionString: options.databaseUrl, localWebSocketProxy: options.pgProxy, max: 10 });
-  const sqs = localSqsClient(options.sqsEndpoint, region);
+  const sqs = localSqsClient(options.sqsEndpoint, options.credentials, region);
   const invokers = Object.fromEntries((Object.keys(wiring.functions) as FunctionName[]).map((name) => [name, containers.pool(name)])) as unknown as Record<FunctionName, FunctionInvoker>;
   const runners = new QueueRunners({ sqs, queues: options.queues, wiring, region, invokers });
 

@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool } from "@pipeline/adapters/postgres";
 import type { HandlerLogger, PublishingMetrics } from "@pipeline/adapters/powertools";
@@ -6,6 +7,7 @@ import type { UploadProcessor } from "@pipeline/core";
 import type { SQSEvent } from "aws-lambda";
 import { buildFanoutDeps, buildFinalizerDeps, buildWebSocketDeps, buildWorkerDeps, createConnectHandler, createDisconnectHandler, createFanoutHandler, createFinalizerHandler, createMessageHandler, createWorkerHandler, readFanoutConfig, readFinalizerConfig, readWebSocketConfig, readWorkerConfig } from "@pipeline/functions";
 import { buildEnvironment, type EnvironmentName, type FunctionName, type Variable, type WebSocketRoute, type Wiring } from "@pipeline/wiring";
+import type { LocalCredentials } from "../auth/LocalCredentials.js";
 import type { WebSocketHandler } from "../gateway/WebSocketGateway.js";
 import { InProcessInvoker } from "../lambda/InProcessInvoker.js";
 import type { SqsHandler } from "../runner/QueueFunctionRunner.js";
@@ -13,11 +15,9 @@ import { localResourceValues, type LocalResources } from "./localResourceValues.
 import type { Pipeline } from "./Pipeline.js";
 import { QueueRunners } from "./QueueRunners.js";
 
-/** Engines never check these, but the AWS SDK signs every request. */
-export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
-
-export function localSqsClient(endpoint: string, region = "us-east-1"): SQSClient {
-  return new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
+/** An SQS client of the local engine, signing with the stack's key pair (the engine refuses anything else). */
+export function localSqsClient(endpoint: string, credentials: LocalCredentials, region = "us-east-1"): SQSClient {
+  return new SQSClient({ region, endpoint, credentials });
 }
 
 export interface PipelineOptions extends LocalResources {
@@ -48,9 +48,11 @@ export function createPipeline(options: PipelineOptions): InProcessPipeline {
   const localValueOf = (variable: Variable) => (variable.from === "region" ? region : resourceValue(variable));
   const env = (name: EnvironmentName) => buildEnvironment(name, localValueOf);
   const sql = createPool({ connectionString: options.databaseUrl, localWebSocketProxy: options.pgProxy, max: 40 });
-  const sqs = localSqsClient(options.sqsEndpoint, region);
-  const apiGateway = new ApiGatewayManagementApiClient({ region, endpoint: options.managementEndpoint, credentials: LOCAL_CREDENTIALS });
-  const infra = { sql, sqs, ...(options.logger ? { logger: options.logger } : {}), ...(options.metrics ? { metrics: options.metrics } : {}) };
+  const { credentials } = options;
+  const sqs = localSqsClient(options.sqsEndpoint, credentials, region);
+  const s3 = new S3Client({ region, endpoint: options.sqsEndpoint, forcePathStyle: true, credentials });
+  const apiGateway = new ApiGatewayManagementApiClient({ region, endpoint: options.managementEndpoint, credentials });
+  const infra = { sql, sqs, s3, ...(options.logger ? { logger: options.logger } : {}), ...(options.metrics ? { metrics: options.metrics } : {}) };
   const { wiring } = options;
 
   const handlers: Record<FunctionName, SqsHandler> = {
@@ -91,6 +93,7 @@ export function createPipeline(options: PipelineOptions): InProcessPipeline {
       await sql.end();
       sqs.destroy();
       apiGateway.destroy();
+      s3.destroy();
     },
   };
 }

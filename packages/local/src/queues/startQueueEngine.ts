@@ -7,7 +7,9 @@ import { pathToFileURL } from "node:url";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { ChangeMessageVisibilityBatchCommand, DeleteQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { deadLetterQueueName, type QueueName, type Wiring } from "@pipeline/wiring";
-import { LOCAL_CREDENTIALS, localSqsClient } from "../pipeline/createPipeline.js";
+import type { LocalCredentials } from "../auth/LocalCredentials.js";
+import { signedGet } from "../auth/signRequest.js";
+import { localSqsClient } from "../pipeline/createPipeline.js";
 import { createQueues, type StackQueues } from "./createQueues.js";
 import type { QueueEngineAnswer, QueueEngineProcessOptions, QueueEngineQuestion } from "./queueEngineProcess.js";
 
@@ -20,6 +22,8 @@ export interface QueueEngineOptions {
   bucket: string;
   /** The database the queued messages refer to; queue state kept for another one is not trusted. */
   databaseUrl: string;
+  /** The stack's key pair: the engine refuses every request not signed with it. */
+  credentials: LocalCredentials;
 }
 
 export interface QueueEngine {
@@ -54,19 +58,21 @@ export async function startQueueEngine(options: QueueEngineOptions): Promise<Que
   const hadQueues = existsSync(join(dataDirs.queues, "fauxqs.db"));
   const restored = hadQueues && existsSync(ownerFile) && (await readFile(ownerFile, "utf8")).trim() === owner;
 
-  const engine = await startEngineProcess({ port: options.port, dataDir: dataDirs.queues, s3StorageDir: dataDirs.objects });
+  const { credentials } = options;
+  const engine = await startEngineProcess({ port: options.port, dataDir: dataDirs.queues, s3StorageDir: dataDirs.objects, credentials });
   const endpoint = `http://127.0.0.1:${engine.port}`;
-  const sqs = localSqsClient(endpoint);
-  const s3 = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+  const sqs = localSqsClient(endpoint, credentials);
+  const s3 = new S3Client({ region: "us-east-1", endpoint, forcePathStyle: true, credentials });
+  const inspect = (name: string) => inspectQueue(endpoint, credentials, name);
   try {
-    if (hadQueues && !restored) await purgeAll(endpoint, sqs, options.wiring);
+    if (hadQueues && !restored) await purgeAll(inspect, sqs, options.wiring);
     const queues = await createQueues(sqs, options.wiring);
     await s3.send(new CreateBucketCommand({ Bucket: options.bucket })).catch((error: unknown) => {
       if (!(error instanceof Error && error.name === "BucketAlreadyOwnedByYou")) throw error;
     });
     await mkdir(dataDirs.queues, { recursive: true });
     await writeFile(ownerFile, owner + "\n");
-    const released = restored ? await releaseInFlight(endpoint, sqs, options.wiring) : 0;
+    const released = restored ? await releaseInFlight(inspect, sqs, options.wiring) : 0;
     return { endpoint, queues, restored, released, dataDirs, pid: engine.pid, requestCounts: () => engine.requestCounts(), stop: () => engine.stop() };
   } catch (error) {
     await engine.stop();
@@ -90,7 +96,7 @@ const ENGINE_STOP_MILLIS = 5_000;
 /** Starts queueEngineProcess.ts (through tsx's loader, as the stack itself runs) and waits for its port. */
 async function startEngineProcess(options: QueueEngineProcessOptions): Promise<EngineProcess> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-  const child: ChildProcess = fork(new URL("./queueEngineProcess.ts", import.meta.url), [JSON.stringify(options)], {
+  const child: ChildProcess = fork(new URL("./queueEngineProcess.ts", import.meta.url), [], {
     execArgv: ["--import", tsx],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -100,6 +106,8 @@ async function startEngineProcess(options: QueueEngineProcessOptions): Promise<E
       if (message.type === "started") resolve(message.port);
     });
     child.once("exit", (code, signal) => reject(new Error(`the queue engine exited while starting (${signal ?? `exit code ${code}`})`)));
+    const start: QueueEngineQuestion = { type: "start", options };
+    child.send(start);
   });
   return {
     port,
@@ -125,12 +133,18 @@ async function startEngineProcess(options: QueueEngineProcessOptions): Promise<E
   };
 }
 
+interface InspectedQueue {
+  url: string;
+  messages: { inflight: Array<{ receiptHandle: string }> };
+}
+type Inspect = (name: string) => Promise<InspectedQueue | undefined>;
+
 /** What fauxqs's inspection endpoint says of a queue: its URL and the receipts of messages in flight. */
-async function inspectQueue(endpoint: string, name: string): Promise<{ url: string; messages: { inflight: Array<{ receiptHandle: string }> } } | undefined> {
-  const response = await fetch(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`);
+async function inspectQueue(endpoint: string, credentials: LocalCredentials, name: string): Promise<InspectedQueue | undefined> {
+  const response = await signedGet(`${endpoint}/_fauxqs/queues/${encodeURIComponent(name)}`, credentials, "sqs");
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`queue engine: inspecting ${name} answered ${response.status}`);
-  return (await response.json()) as { url: string; messages: { inflight: Array<{ receiptHandle: string }> } };
+  if (response.status !== 200) throw new Error(`queue engine: inspecting ${name} answered ${response.status}`);
+  return JSON.parse(response.body) as InspectedQueue;
 }
 
 function queueNames(wiring: Wiring): string[] {
@@ -142,10 +156,10 @@ function queueNames(wiring: Wiring): string[] {
  * will delete them: on AWS they would wait out their visibility timeout (up to 12 minutes here);
  * a local restart hands them out again at once, as a fresh receive (the receive count still grows).
  */
-async function releaseInFlight(endpoint: string, sqs: SQSClient, wiring: Wiring): Promise<number> {
+async function releaseInFlight(inspect: Inspect, sqs: SQSClient, wiring: Wiring): Promise<number> {
   let released = 0;
   for (const name of queueNames(wiring)) {
-    const queue = await inspectQueue(endpoint, name);
+    const queue = await inspect(name);
     if (!queue) continue;
     const handles = queue.messages.inflight.map((entry) => entry.receiptHandle);
     for (let start = 0; start < handles.length; start += 10) {
@@ -163,9 +177,9 @@ async function releaseInFlight(endpoint: string, sqs: SQSClient, wiring: Wiring)
 }
 
 /** Queue state kept for another database refers to batches this one does not have. */
-async function purgeAll(endpoint: string, sqs: SQSClient, wiring: Wiring): Promise<void> {
+async function purgeAll(inspect: Inspect, sqs: SQSClient, wiring: Wiring): Promise<void> {
   for (const name of queueNames(wiring)) {
-    const queue = await inspectQueue(endpoint, name);
+    const queue = await inspect(name);
     if (queue) await sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url }));
   }
 }

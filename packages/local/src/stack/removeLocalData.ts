@@ -2,8 +2,11 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 
-/** What the local stack keeps in its folder; the auth secret stays, so open dashboards can sign in again. */
-const DATA = ["postgres", "queues", "objects", "stack.json"];
+/**
+ * What the local stack keeps in its folder; the auth secret and the engines' key pair stay, so open
+ * dashboards can sign in again and tools holding the key keep working.
+ */
+const DATA = ["postgres", "postgres.password", "queues", "objects", "stack.json"];
 
 /**
  * Removes the stack's data (embedded Postgres, queued messages, stored objects, stack.json) and

@@ -18,7 +18,7 @@ describe("the stage secrets npm start passes on", () => {
   });
 
   it("are the values of the functions' secret variables; unset or empty ones are not set", () => {
-    const resources = { databaseUrl: "postgres://pooled/db", pgProxy: "127.0.0.1:1", sqsEndpoint: "http://127.0.0.1:2", queues: {} as never, managementEndpoint: "http://127.0.0.1:3", authSecret: "s".repeat(40) };
+    const resources = { databaseUrl: "postgres://pooled/db", pgProxy: "127.0.0.1:1", sqsEndpoint: "http://127.0.0.1:2", queues: {} as never, managementEndpoint: "http://127.0.0.1:3", credentials: { accessKeyId: "LKIA", secretAccessKey: "secret" }, authSecret: "s".repeat(40) };
     const valueOf = localResourceValues({ ...resources, secrets: { aiBaseUrl: "http://127.0.0.1:11434", aiVisionModel: "" } });
 
     expect(valueOf(variables.AI_BASE_URL)).toBe("http://127.0.0.1:11434");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -13,13 +13,15 @@ import { errorMessage, resumeUnfinishedBatches, type UploadProcessor } from "@pi
 import { migrate } from "@pipeline/db";
 import { wiring as deployedWiring, type VariableName, type Wiring } from "@pipeline/wiring";
 import pg from "pg";
+import { loadOrCreateCredentials } from "../auth/LocalCredentials.js";
+import { startManagementServer } from "../gateway/startManagementServer.js";
 import { WebSocketGateway } from "../gateway/WebSocketGateway.js";
 import { buildFunctions, type BuiltFunctions } from "../lambda/buildFunctions.js";
 import type { ColdStart, ContainerLogLine } from "../lambda/ContainerPool.js";
 import { containerLogPrinter } from "../lambda/printContainerLog.js";
 import type { FunctionContainers } from "../lambda/FunctionContainers.js";
 import { createContainerPipeline } from "../pipeline/createContainerPipeline.js";
-import { createPipeline, LOCAL_CREDENTIALS, type InProcessPipeline } from "../pipeline/createPipeline.js";
+import { createPipeline, type InProcessPipeline } from "../pipeline/createPipeline.js";
 import type { Pipeline } from "../pipeline/Pipeline.js";
 import { startEmbeddedPostgres, type RunningPostgres } from "../postgres/startEmbeddedPostgres.js";
 import { startPooledDatabase } from "../postgres/pooledDatabase.js";
@@ -36,6 +38,8 @@ import type { StackFile } from "@pipeline/wiring/stackFile";
 export interface LocalStackPorts {
   http: number;
   gateway: number;
+  /** The WebSocket management API (`/@connections`), apart from the clients' port; 0 or unset picks a free port. */
+  management?: number;
   sqs: number;
   postgres: number;
   pgProxy: number;
@@ -45,8 +49,8 @@ export interface LocalStackPorts {
 
 export interface LocalStackOptions {
   /**
-   * Where the stack keeps its state (`.local`): Postgres data, queued messages, stored objects, the
-   * auth secret and stack.json. A second start on the same folder goes on where the first stopped.
+   * Where the stack keeps its state (`.local`): Postgres data and its password, queued messages,
+   * stored objects, the auth secret, the engines' key pair and stack.json (mode 600). A second start on the same folder goes on where the first stopped.
    */
   dir: string;
   /** 0 picks a free port. */
@@ -127,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await mkdir(options.dir, { recursive: true });
   await assertPortFree(ports.http, "upload service and dashboard", "PORT");
   await assertPortFree(ports.gateway, "WebSocket gateway", "WS_PORT");
+  await assertPortFree(ports.management ?? 0, "WebSocket management API", "WS_MANAGEMENT_PORT");
   await assertPortFree(ports.sqs, "SQS and S3 engine", "SQS_PORT");
   await assertPortFree(ports.pgProxy, "Postgres WebSocket proxy", "PG_PROXY_PORT");
 
@@ -136,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const authSecret = options.authSecret ?? (await loadOrCreateSecret(join(options.dir, "auth-secret")));
+    // The key pair every SQS, S3 and management call must be signed with, as IAM's on AWS.
+    const credentials = await loadOrCreateCredentials(join(options.dir, "aws-credentials.json"));
 
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
@@ -157,10 +164,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => pooled.stop());
     log(pooled.summary);
 
-    const proxy: WebSocketProxy = await startWebSocketProxy({ port: ports.pgProxy });
+    const proxy: WebSocketProxy = await startWebSocketProxy({ port: ports.pgProxy, databases: [databaseUrl, pooled.url] });
     stops.push(() => proxy.close());
 
-    const engine = await startQueueEngine({ dir: options.dir, port: ports.sqs, wiring, bucket, databaseUrl });
+    const engine = await startQueueEngine({ dir: options.dir, port: ports.sqs, wiring, bucket, databaseUrl, credentials });
     stops.push(() => engine.stop());
     const { endpoint: sqsEndpoint, queues } = engine;
     log(`queues     ${engine.restored ? "restored" : "new"}, messages in ${engine.dataDirs.queues}, objects in ${engine.dataDirs.objects}`);
@@ -168,8 +175,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const gateway = new WebSocketGateway({ port: ports.gateway, limits: wiring.webSocket.limits, onError: (message, error) => log(`gateway: ${message}: ${errorMessage(error)}`) });
     await gateway.listen();
     stops.push(() => gateway.close());
+    const management = await startManagementServer(gateway, { port: ports.management ?? 0, credentials, onError: (message, error) => log(`management API: ${message}: ${errorMessage(error)}`) });
+    stops.push(() => management.close());
 
-    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: gateway.managementEndpoint, authSecret, bucket, ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.stageSettings ? { stageSettings: options.stageSettings } : {}) };
+    const resources = { databaseUrl: pooled.url, pgProxy: proxy.address, sqsEndpoint, queues, managementEndpoint: management.endpoint, credentials, authSecret, bucket, ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.stageSettings ? { stageSettings: options.stageSettings } : {}) };
     let pipeline: Pipeline;
     let containers: FunctionContainers | undefined;
     let inProcess: InProcessPipeline | undefined;
@@ -200,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => pipeline.stop());
     gateway.setRoutes(pipeline.routes);
 
-    const s3 = new S3Client({ region: "us-east-1", endpoint: sqsEndpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+    const s3 = new S3Client({ region: "us-east-1", endpoint: sqsEndpoint, forcePathStyle: true, credentials });
     stops.push(async () => s3.destroy());
     const serviceLogger = options.logger ?? { debug: () => {}, info: () => {}, warn: log, error: log };
     const uploads = createUploadService({
@@ -245,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const endpoints: StackFile = {
       httpUrl: `http://127.0.0.1:${httpPort}`,
       wsUrl: gateway.url,
-      managementEndpoint: gateway.managementEndpoint,
+      managementEndpoint: management.endpoint,
       sqsEndpoint,
       s3Endpoint: sqsEndpoint,
       bucket,
@@ -255,8 +264,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       pgProxy: proxy.address,
       queues,
       authSecret,
+      credentials,
     };
-    await writeFile(join(options.dir, "stack.json"), JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    // It holds the database password and the key pair: readable by its owner only, even when an
+    // older version left the file readable by others (the mode is applied only on creation).
+    const stackFile = join(options.dir, "stack.json");
+    await writeFile(stackFile, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
+    await chmod(stackFile, 0o600);
     return {
       endpoints,
       pipeline,
