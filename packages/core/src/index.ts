@@ -7,7 +7,7 @@ export { describeError, errorMessage, type ErrorDescription } from "./describeEr
 export * from "./messages/schemas.js";
 export { parseMessage, type ParseResult } from "./messages/parseMessage.js";
 export type { Logger, LogAttributes } from "./ports/Logger.js";
-export type { BatchRepository, FanOutStart, ProgressAdvance } from "./ports/BatchRepository.js";
+export type { BatchRepository, FanOutStart, ProgressAdvance, UploadStateRequest } from "./ports/BatchRepository.js";
 export type { UploadClaim, UploadRef, UploadRepository } from "./ports/UploadRepository.js";
 export type { Connection, ConnectionRepository } from "./ports/ConnectionRepository.js";
 export type { BatchQueue, ProgressQueue, UploadQueue } from "./ports/queues.js";
@@ -16,7 +16,7 @@ export type { ProcessingContext, UploadProcessor } from "./ports/UploadProcessor
 export type { StageResults, StageStore } from "./ports/StageStore.js";
 export type { BatchCounters } from "./batch/BatchCounters.js";
 export * from "./progress/serverMessages.js";
-export { coalesceChanges } from "./progress/coalesceChanges.js";
+export { changedUploads } from "./progress/changedUploads.js";
 export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
 export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
