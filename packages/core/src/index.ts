@@ -46,10 +46,10 @@ export type { BatchControls, CancelOutcome, RetryOutcome } from "./ports/BatchCo
 export { cancelBatch, type CancelBatchDeps } from "./operations/cancelBatch.js";
 export { retryFailedUploads, type RetryFailedDeps } from "./operations/retryFailedUploads.js";
 export type { BatchMaintenance, CounterRepair, Counters, StalledBatch } from "./ports/BatchMaintenance.js";
-export type { DeadLetterInspector, DeadLetterMessage } from "./ports/DeadLetterInspector.js";
+export type { DeadLetterInspector, DeadLetterMessage, OffloadedBody } from "./ports/DeadLetterInspector.js";
 export { QUEUE_NAMES, type QueueAddress, type QueueName } from "./ports/queueNames.js";
 export { reconcile, type ReconcileDeps, type ReconcileOptions, type ReconcileReport, type StalledReport } from "./operations/reconcile.js";
-export type { DeadLetterStore, HeldDeadLetter } from "./ports/DeadLetterStore.js";
-export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from "./operations/redriveDeadLetters.js";
+export { DeadLetterNotDeletedError, type DeadLetterStore, type HeldDeadLetter } from "./ports/DeadLetterStore.js";
+export { DEFAULT_REDRIVE_RATE_PER_SECOND, redriveDeadLetters, type RedriveOptions, type RedriveReport } from "./operations/redriveDeadLetters.js";
 export { type CountMetric, type DurationMetric, type Metrics } from "./ports/Metrics.js";
 export type { PushSequencer } from "./ports/PushSequencer.js";
