@@ -25,7 +25,7 @@ export interface RedriveOptions {
 
 export interface RedriveReport {
   moved: number;
-  /** Messages seen that the filter left in place. */
+  /** Messages seen that the filter left in place, and those parked after the redrive began. */
   skipped: number;
   /** Messages whose hold lapsed before their turn (another reader may have had them): left in place, not sent. */
   lapsed: string[];
@@ -35,7 +35,8 @@ export interface RedriveReport {
 
 /**
  * Selective, rate-limited redrive: receives from the dead-letter queue (long polls; empty only after
- * several receives in a row bring nothing new), sends the matching messages back to their source
+ * several receives in a row bring nothing new), sends the matching messages parked before it began
+ * back to their source
  * queue and deletes each only once its send succeeded; the others are held until the scan ends (so
  * it sees every message once), then released. Every held message's hold is extended before half of
  * it has passed, waits between sends included, so no other reader (`dlq list`, the reconciler's
@@ -57,7 +58,8 @@ export async function redriveDeadLetters(store: DeadLetterStore, logger: Logger,
   const held = new Map<string, HeldDeadLetter>();
   const seen = new Set<string>();
   const report: RedriveReport = { moved: 0, skipped: 0, lapsed: [], notDeleted: [] };
-  let extendedAt = now();
+  const startedAt = now();
+  let extendedAt = startedAt;
   let nextSendAt = now();
 
   const keepHeld = async () => {
@@ -84,6 +86,14 @@ export async function redriveDeadLetters(store: DeadLetterStore, logger: Logger,
     while (report.moved < max && emptyReceives < emptyReceivesToStop) {
       await keepHeld();
       const batch = await store.hold(10, holdSeconds, waitSeconds);
+      // Only what was parked before the redrive began: a message that fails again is parked again
+      // as a new message, which must not keep the scan going forever.
+      for (const message of batch) {
+        if (seen.has(message.messageId) || (message.sentAt?.getTime() ?? 0) <= startedAt) continue;
+        seen.add(message.messageId);
+        held.set(message.messageId, message);
+        report.skipped++;
+      }
       const fresh = batch.filter((message) => !seen.has(message.messageId));
       // A message seen before came back (its hold lapsed): keep it held, by its newest handle, with the skipped ones.
       for (const message of batch) if (seen.has(message.messageId)) held.set(message.messageId, message);
