@@ -1,7 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { S3OffloadedBodies } from "@pipeline/adapters/s3";
-import { SqsDeadLetterQueue, SqsDeadLetters } from "@pipeline/adapters/sqs";
+import { S3OffloadedBodies, SqsDeadLetterQueue, SqsDeadLetters } from "@pipeline/adapters/sqs";
 import { redriveDeadLetters, type QueueAddress, type QueueName } from "@pipeline/core";
 import { createQueues, LOCAL_CREDENTIALS, localSqsClient } from "@pipeline/local";
 import { wiring } from "@pipeline/wiring";

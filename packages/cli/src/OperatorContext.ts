@@ -4,7 +4,7 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool, type Database } from "@pipeline/adapters/postgres";
-import { S3OffloadedBodies } from "@pipeline/adapters/s3";
+import { S3OffloadedBodies } from "@pipeline/adapters/sqs";
 import type { Logger } from "@pipeline/core";
 import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
 import { ConfigurationError, readOperatorConfig } from "@pipeline/functions";

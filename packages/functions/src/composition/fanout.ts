@@ -4,7 +4,8 @@ import { SqsJsonQueue, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs
 import type { BatchMessage, FanOutDeps, ProgressMessage } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFanoutConfig, type FanoutConfig } from "../config.js";
-import { deadLetterQueue, infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
+import { deadLetterQueue } from "./deadLetterQueue.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FanoutDeps extends FanOutDeps {
   logger: HandlerLogger;

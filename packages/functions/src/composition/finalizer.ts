@@ -6,7 +6,8 @@ import { SqsRequeue } from "@pipeline/adapters/sqs";
 import type { FinalizeProgressDeps } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFinalizerConfig, type FinalizerConfig } from "../config.js";
-import { deadLetterQueue, infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
+import { deadLetterQueue } from "./deadLetterQueue.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FinalizerDeps extends FinalizeProgressDeps {
   logger: HandlerLogger;

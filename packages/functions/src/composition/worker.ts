@@ -7,7 +7,8 @@ import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor 
 import { BuiltInAiService, MediaUploadProcessor, SimulatedUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
-import { deadLetterQueue, infrastructureFromConfig, s3ClientFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
+import { deadLetterQueue, s3ClientFromConfig } from "./deadLetterQueue.js";
+import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface WorkerDeps extends ProcessUploadsDeps {
   logger: HandlerLogger;

@@ -4,7 +4,8 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 export const DEAD_LETTER_PREFIX = "dead-letters/";
 
 /**
- * Dead-letter bodies too large for SQS once their reason is attached, kept in the media bucket
+ * Dead-letter bodies too large for SQS once their reason is attached (kept with the SQS adapters:
+ * the functions that park dead letters take it without the media stack `@pipeline/adapters/s3` carries), kept in the media bucket
  * under `dead-letters/` until a redrive sends them back. The functions that park dead letters
  * (fan-out, worker, finalizer) put them; batchctl reads and deletes them.
  *
