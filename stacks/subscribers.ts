@@ -1,6 +1,6 @@
 import { objectKeys, wiring, type FunctionName } from "@pipeline/wiring";
 import mediaPackage from "../packages/media/package.json";
-import { lambdaSettings, sendTo } from "./lambda";
+import { lambdaSettings, parkLargeDeadLetters, sendTo } from "./lambda";
 import { environment, secretLinks, type DeployedResources } from "./environment";
 
 type SubscriberArgs = Pick<sst.aws.FunctionArgs, "permissions" | "nodejs"> & { link?: unknown[] };
@@ -17,7 +17,7 @@ export function subscribers(resources: DeployedResources): Record<FunctionName, 
   const fanout = subscribe(resources, "fanout", {
     // One message per upload, a follow-up for a batch it could not finish in time, the batch's
     // first progress message, and bad batch messages parked with their reason.
-    permissions: [sendTo(uploads.queue, batches.queue, progress.queue, batches.dlq)],
+    permissions: [sendTo(uploads.queue, batches.queue, progress.queue, batches.dlq), parkLargeDeadLetters(storage.media)],
   });
 
   const worker = subscribe(resources, "worker", {
@@ -34,6 +34,7 @@ export function subscribers(resources: DeployedResources): Record<FunctionName, 
       // would retry a file that will never appear instead of failing it at once. It shows keys,
       // not contents.
       { actions: ["s3:ListBucket"], resources: [storage.media.arn] },
+      parkLargeDeadLetters(storage.media),
     ],
     // What the wiring installs instead of bundling (sharp's native binary), for the Lambda's
     // platform, at the version packages/media depends on.
@@ -42,7 +43,7 @@ export function subscribers(resources: DeployedResources): Record<FunctionName, 
 
   const finalizer = subscribe(resources, "finalizer", {
     // Bad progress messages parked, and its own messages requeued while the database is unreachable.
-    permissions: [sendTo(progress.dlq, progress.queue)],
+    permissions: [sendTo(progress.dlq, progress.queue), parkLargeDeadLetters(storage.media)],
     // The link grants execute-api:ManageConnections, for the pushes (PostToConnection).
     link: [webSocket],
   });

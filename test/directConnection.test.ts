@@ -16,6 +16,7 @@ describe("the direct connection string where a session is needed", () => {
       STACK_FILE: "/nonexistent/stack.json",
       DATABASE_URL: POOLED,
       WS_MANAGEMENT_ENDPOINT: "https://abc.execute-api.us-east-1.amazonaws.com/prod",
+      MEDIA_BUCKET: "media",
       ...Object.fromEntries(["BATCHES", "UPLOADS", "PROGRESS"].flatMap((queue) => [[`${queue}_QUEUE_URL`, "https://sqs/q"], [`${queue}_DLQ_URL`, "https://sqs/d"]])),
     };
     expect(() => openContext({}, env)).toThrow(expect.objectContaining({ name: "CliError", message: expect.stringMatching(/^batchctl needs the direct connection string/) }));

@@ -39,7 +39,18 @@ describe("finalizer pushes", () => {
     return batchId;
   }
 
-  const completedPushes = (connectionId: string) => pipeline.connections.messages(connectionId).filter((push) => push.type === "batch.completed");
+  async function uploadIdsOf(batchId: string): Promise<string[]> {
+    const { rows } = await pipeline.sql.query<{ id: string }>("SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id", [batchId]);
+    return rows.map((row) => row.id);
+  }
+
+  async function sendProgress(message: unknown) {
+    await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.progress.url, MessageBody: JSON.stringify(message) }));
+    return pipeline.drain("progress");
+  }
+
+  const completedPushes = (connectionId: string) =>
+    pipeline.connections.messages<{ type: string; batchId: string; version: number; changes: unknown[] }>(connectionId).filter((push) => push.type === "batch.completed");
 
   it("removes a connection that answers 410 Gone and still pushes to the others, only the owner's", async () => {
     // Prepare
@@ -95,5 +106,48 @@ describe("finalizer pushes", () => {
     await invoke(pipeline, "finalizer", await progress(batchId));
 
     expect(completedPushes("again-1")).toEqual([expect.objectContaining({ batchId, version: 1, status: "completed", processed: 2 })]);
+  });
+
+  it("pushes what the rows say, not what a progress message claims: a forged failure of a completed upload shows completed", async () => {
+    // Prepare: one upload completed and counted, one still pending; a stranger's batch.
+    const batchId = await seedBatch(pipeline.sql, { userId: "forged", uploads: 2 });
+    const [done, pending] = (await uploadIdsOf(batchId)) as [string, string];
+    await pipeline.sql.query("UPDATE uploads SET processing_status = 'completed' WHERE id = $1", [done]);
+    await pipeline.sql.query("UPDATE upload_batches SET status = 'processing', processed_uploads = 1, successful_uploads = 1 WHERE id = $1", [batchId]);
+    const [strangers] = (await uploadIdsOf(await seedBatch(pipeline.sql, { userId: "stranger", uploads: 1 }))) as [string];
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ('forged-1', 'forged')");
+    pipeline.connections.open("forged-1");
+
+    // Act: a message claiming the completed upload failed, and naming another batch's upload.
+    const forged = { batchId, changes: [{ uploadId: done, status: "failed", error: "forged failure" }, { uploadId: strangers, status: "failed", error: "not yours" }] };
+    await invoke(pipeline, "finalizer", await sendProgress(forged));
+
+    // Assess
+    const [push] = pipeline.connections.messages<{ type: string; changes: unknown[] }>("forged-1");
+    expect(push).toMatchObject({ type: "batch.progress", batchId, processed: 1, successful: 1, failed: 0 });
+    expect(push?.changes).toEqual([{ uploadId: done, status: "completed" }]);
+    expect(JSON.stringify(pipeline.connections.messages("forged-1"))).not.toContain(pending);
+  });
+
+  it("puts every upload's outcome in the final push when a stage report finalizes the batch before the last outcome's message", async () => {
+    // Prepare: every outcome counted; the last one's progress message has not arrived.
+    const batchId = await countedBatch("race", 3, ["race-1"]);
+    const [first, second, last] = (await uploadIdsOf(batchId)) as [string, string, string];
+    await pipeline.sql.query("UPDATE uploads SET processing_status = 'failed', error_message = 'unreadable file' WHERE id = $1", [last]);
+    await pipeline.sql.query("UPDATE upload_batches SET successful_uploads = 2, failed_uploads = 1 WHERE id = $1", [batchId]);
+
+    // Act: the run of a stage report sent before the outcomes.
+    await invoke(pipeline, "finalizer", await sendProgress({ batchId, changes: [{ uploadId: first, status: "processing", stage: "thumbnail" }] }));
+
+    // Assess
+    const [completed] = completedPushes("race-1");
+    expect(completed).toMatchObject({ status: "completed", processed: 3, failed: 1, changesTruncated: false });
+    expect(new Set(completed?.changes)).toEqual(
+      new Set([
+        { uploadId: first, status: "completed" },
+        { uploadId: second, status: "completed" },
+        { uploadId: last, status: "failed", error: "unreadable file" },
+      ]),
+    );
   });
 });

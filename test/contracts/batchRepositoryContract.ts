@@ -91,6 +91,38 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
       expect(await world().maintenance.finalButUnpushed(1000)).toContain(batchId);
     });
 
+    it("reads uploads' states from their rows, each only within the batch named with it", async () => {
+      const { batchId, uploadIds } = await processingBatch(world(), 4);
+      const [done, failed, staged, idle] = uploadIds as [string, string, string, string];
+      const other = await processingBatch(world(), 1);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done), failedOutcome(failed)]);
+      await world().stages.save(staged, "embedding", { description: "a photo" });
+
+      const states = await world().batches.uploadStates([
+        { batchId, uploadIds: [idle, staged, failed, done, other.uploadIds[0] ?? ""], firstOfBatch: 0 },
+        { batchId: randomUUID(), uploadIds: [done], firstOfBatch: 0 },
+      ]);
+
+      expect([...states.keys()]).toEqual([batchId]);
+      expect(new Map((states.get(batchId) ?? []).map((change) => [change.uploadId, change]))).toEqual(
+        new Map([
+          [done, { uploadId: done, status: "completed" }],
+          [failed, { uploadId: failed, status: "failed", error: "corrupt file" }],
+          [staged, { uploadId: staged, status: "embedding", stage: "description" }],
+          [idle, { uploadId: idle, status: "pending" }],
+        ]),
+      );
+    });
+
+    it("reads a batch's first uploads in key order after the named ones, each once", async () => {
+      const { batchId, uploadIds } = await processingBatch(world(), 4);
+      const last = uploadIds[3] ?? "";
+
+      const states = await world().batches.uploadStates([{ batchId, uploadIds: [last], firstOfBatch: 2 }]);
+
+      expect(states.get(batchId)?.map((change) => change.uploadId)).toEqual([last, uploadIds[0], uploadIds[1]]);
+    });
+
     it("leaves an unknown id out of an advance", async () => {
       expect(await world().batches.advanceProgress([randomUUID()])).toEqual([]);
     });

@@ -6,7 +6,7 @@ export interface DeadLetterWorld {
   store: DeadLetterStore;
   inspector: DeadLetterInspector;
   /** Parks a message with its reason, as the worker dead-letters a message that can never succeed. */
-  park(body: string, reason: string): Promise<void>;
+  park(body: string, reason: string): Promise<unknown>;
   /** Bodies that arrived on the source queue (the uploads queue). */
   sourceBodies(): Promise<string[]>;
 }
@@ -37,10 +37,10 @@ export function describeDeadLetterContract(makeWorld: () => Promise<DeadLetterWo
     it("hides a held message from the next hold until it is released", async () => {
       await world.park(body(1), "r");
 
-      const held = await world.store.hold(10, 60);
-      const whileHeld = await world.store.hold(10, 60);
+      const held = await world.store.hold(10, 60, 0);
+      const whileHeld = await world.store.hold(10, 60, 0);
       await world.store.release(held);
-      const afterRelease = await world.store.hold(10, 60);
+      const afterRelease = await world.store.hold(10, 60, 0);
 
       expect(held).toHaveLength(1);
       expect(whileHeld).toEqual([]);
@@ -51,7 +51,7 @@ export function describeDeadLetterContract(makeWorld: () => Promise<DeadLetterWo
     it("moves a held message's body to its source queue and out of the dead-letter queue", async () => {
       await world.park(body(1), "r");
       await world.park(body(2), "r");
-      const held = await world.store.hold(10, 60);
+      const held = await world.store.hold(10, 60, 0);
       const chosen = held.find((message) => message.batchId === "batch-1");
 
       if (!chosen) throw new Error("the parked message was not held");

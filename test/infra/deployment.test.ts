@@ -507,8 +507,9 @@ describe("function environments", () => {
 describe("least privilege", () => {
   const sendToQueues = (...labels: string[]) => labels.map((label) => `sqs:SendMessage ${label}`);
   const manageConnections = "execute-api:ManageConnections websocket";
+  const parkLargeDeadLetters = `s3:PutObject bucket/${objectKeys.deadLettersPrefix}*`;
   const expected: Array<[string, string, string[]]> = [
-    ["fanout", wiring.functions.fanout.handler, sendToQueues("uploads", "batches", "progress", "batches DLQ")],
+    ["fanout", wiring.functions.fanout.handler, [...sendToQueues("uploads", "batches", "progress", "batches DLQ"), parkLargeDeadLetters]],
     [
       "worker",
       wiring.functions.worker.handler,
@@ -518,9 +519,10 @@ describe("least privilege", () => {
         `s3:GetObject bucket/${objectKeys.uploadsPrefix}*`,
         `s3:PutObject bucket/${objectKeys.thumbnailsPrefix}*`,
         "s3:ListBucket bucket",
+        parkLargeDeadLetters,
       ],
     ],
-    ["finalizer", wiring.functions.finalizer.handler, [...sendToQueues("progress DLQ", "progress"), manageConnections]],
+    ["finalizer", wiring.functions.finalizer.handler, [...sendToQueues("progress DLQ", "progress"), manageConnections, parkLargeDeadLetters]],
     ["$connect", wiring.webSocket.routes.$connect, []],
     ["$disconnect", wiring.webSocket.routes.$disconnect, []],
     ["$default and subscribe", wiring.webSocket.routes.$default, [manageConnections]],

@@ -1,3 +1,4 @@
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { batchState, seedBatch } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +70,34 @@ describe("batchctl dlq", () => {
 
     expect(redrive.out).toMatch(/^3 message\(s\) moved/);
     expect(JSON.parse((await ops.batchctl("dlq", "list", "--queue", "uploads", "--json")).out)).toHaveLength(17);
+  });
+
+  it("parks a bad message of about 1 MiB whole, shows its pointer and body, and redrives the original body", async () => {
+    // Prepare: a progress message the finalizer refuses, too large to park with its reason.
+    const large = JSON.stringify({ batchId: "not-a-uuid", changes: [], padding: "x".repeat(1_048_400) });
+    const letters = async () => JSON.parse((await ops.batchctl("dlq", "list", "--queue", "progress", "--json")).out) as Array<{ messageId: string; offloaded: { key: string } | null }>;
+    const { endpoints } = ops.stack;
+    const s3 = new S3Client({ endpoint: endpoints.s3Endpoint, region: endpoints.region, forcePathStyle: true, credentials: endpoints.credentials });
+
+    // Act
+    await ops.stack.pipeline.sqs.send(new SendMessageCommand({ QueueUrl: ops.stack.queues.progress.url, MessageBody: large }));
+    const [parked] = await waitFor(async () => ((await letters()).length > 0 ? letters() : undefined), 30_000, "the message in the progress DLQ");
+    const listed = await ops.batchctl("dlq", "list", "--queue", "progress");
+    const shown = await ops.batchctl("dlq", "show", parked?.messageId ?? "", "--queue", "progress");
+    const redrive = await ops.batchctl("dlq", "redrive", "--queue", "progress");
+    const [parkedAgain] = await waitFor(async () => ((await letters()).some((letter) => letter.messageId !== parked?.messageId) ? letters() : undefined), 30_000, "the message parked again");
+
+    // Assess
+    expect(parked?.offloaded?.key).toMatch(/^dead-letters\/progress\//);
+    expect(listed.out).toContain(`offloaded: s3://${endpoints.bucket}/dead-letters/progress/`);
+    expect(shown).toMatchObject({ code: 0 });
+    expect(shown.out).toContain("reason: invalid message: batchId");
+    expect(shown.out.endsWith(large)).toBe(true);
+    expect(redrive.out).toContain("1 message(s) moved from the progress dead-letter queue back to progress");
+    // Sent back whole, refused again for the same reason, parked again whole; the first object is gone.
+    expect(parkedAgain?.offloaded?.key).not.toBe(parked?.offloaded?.key);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: endpoints.bucket, Key: parked?.offloaded?.key }))).rejects.toThrow();
+    s3.destroy();
   });
 
   it.each([

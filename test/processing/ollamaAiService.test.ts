@@ -1,4 +1,4 @@
-import { OllamaAiService, type OllamaAiServiceOptions } from "@pipeline/adapters/ai";
+import { AiConfigurationError, OllamaAiService, type OllamaAiServiceOptions } from "@pipeline/adapters/ai";
 import { PermanentProcessingError } from "@pipeline/core";
 import { freePort } from "@pipeline/local";
 import { AiServiceError, type ImageMetadata } from "@pipeline/media";
@@ -151,5 +151,47 @@ describe("OllamaAiService against a server speaking the Ollama API", () => {
 
     expect(error).toBe(deadline);
     expect(ollama.calls("/api/embed")).toBe(1);
+  });
+
+  it("refuses a redirect without following it, naming where it pointed", async () => {
+    // Prepare
+    ollama.use((request, call) => (request.path === "/api/generate" ? { status: 307, headers: { location: `${ollama.baseUrl}/elsewhere` } } : ollamaAnswers(request, call)));
+
+    // Act
+    const error = await failure(service().describe({ image, metadata }, live()));
+
+    // Assess
+    expect(error).toBeInstanceOf(PermanentProcessingError);
+    expect((error as Error).message).toBe(`AI service redirected /api/generate (HTTP 307 to ${ollama.baseUrl}/elsewhere): redirects are not followed; set AI_BASE_URL to the server itself`);
+    expect(ollama.calls("/elsewhere")).toBe(0);
+    expect(ollama.calls("/api/generate")).toBe(1);
+  });
+
+  it.each([
+    ["a description", "/api/generate", { model: "llava", response: "x".repeat(1024 * 1024), done: true }],
+    ["an embedding", "/api/embed", { model: "m", embeddings: [Array.from({ length: 4096 }, (_, index) => Math.sin(index) / 16)] }],
+  ])("refuses %s answer past its size limit, without retrying", async (_, path, body) => {
+    // Prepare: sent chunked, with no length to refuse it by.
+    ollama.use(() => ({ body }));
+    const ai = service();
+
+    // Act
+    const error = await failure(path === "/api/embed" ? ai.embed({ text: "x", image: null }, live()) : ai.describe({ image, metadata }, live()));
+
+    // Assess
+    expect(error).toBeInstanceOf(PermanentProcessingError);
+    expect((error as Error).message).toMatch(new RegExp(`^AI service answer to ${path} is larger than \\d+ bytes: refused$`));
+    expect(ollama.calls(path)).toBe(1);
+  });
+
+  it.each(["http://10.0.0.5:11434", "http://ollama.example.com", "http://[fe80::1]:11434", "ftp://127.0.0.1/", "http://127.0.0.1.example.com"])(
+    "refuses plain http to a host that is not loopback at configuration: %s",
+    (baseUrl) => {
+      expect(() => service({ baseUrl })).toThrow(AiConfigurationError);
+    },
+  );
+
+  it.each(["https://ollama.example.com", "http://127.0.0.1:11434", "http://127.8.0.1", "http://localhost:11434", "http://[::1]:11434"])("accepts %s", (baseUrl) => {
+    expect(() => service({ baseUrl })).not.toThrow();
   });
 });

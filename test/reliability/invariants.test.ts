@@ -55,7 +55,7 @@ describe("invariant checks", () => {
   });
 
   it("flag a poison message missing from its dead-letter queue, or parked without its reason", () => {
-    const letter = (reason: string | null): DeadLetterMessage => ({ queue: "uploads", messageId: "m", body: "{bad", batchId: null, uploadId: null, reason, receiveCount: 1, sentAt: null });
+    const letter = (reason: string | null): DeadLetterMessage => ({ queue: "uploads", messageId: "m", body: "{bad", batchId: null, uploadId: null, reason, receiveCount: 1, sentAt: null, offloaded: null });
     const poison = [{ queue: "uploads" as const, body: "{bad", reason: /^body is not JSON/ }];
 
     expect(checkDeadLetters([letter("body is not JSON (…)")], poison)).toEqual([]);

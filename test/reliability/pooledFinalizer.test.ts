@@ -36,6 +36,7 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
       PROGRESS_QUEUE_URL: pipeline.queues.progress.url,
       PROGRESS_DLQ_URL: pipeline.queues.progress.dlqUrl,
       WS_MANAGEMENT_ENDPOINT: "http://127.0.0.1:1",
+      MEDIA_BUCKET: "unused: no dead letter here",
     };
     const notifier: ConnectionNotifier = {
       async push() {

@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagementapi";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createPool, type Database } from "@pipeline/adapters/postgres";
+import { S3OffloadedBodies } from "@pipeline/adapters/sqs";
 import type { Logger } from "@pipeline/core";
 import { assertDirectConnectionString, PooledConnectionStringError } from "@pipeline/db";
 import { ConfigurationError, readOperatorConfig } from "@pipeline/functions";
@@ -16,6 +18,8 @@ export interface OperatorContext {
   sqs: SQSClient;
   apiGateway: ApiGatewayManagementApiClient;
   queues: Record<QueueName, QueueAddress>;
+  /** Dead-letter bodies too large for SQS, in the media bucket's `dead-letters/`. */
+  deadLetterBodies: S3OffloadedBodies;
   logger: Logger;
   /** Where the settings came from, for messages. */
   source: string;
@@ -37,7 +41,8 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
     const database = createPool({ connectionString: stack.databaseUrl, localWebSocketProxy: stack.pgProxy, max: 4 });
     const sqs = new SQSClient({ region: stack.region, endpoint: stack.sqsEndpoint, credentials });
     const apiGateway = new ApiGatewayManagementApiClient({ region: stack.region, endpoint: stack.managementEndpoint, credentials });
-    return context(database, sqs, apiGateway, stack.queues, quiet, `local stack (${stackPath})`);
+    const s3 = new S3Client({ region: stack.region, endpoint: stack.s3Endpoint, forcePathStyle: true, credentials });
+    return context(database, sqs, apiGateway, stack.queues, { s3, bucket: stack.bucket }, quiet, `local stack (${stackPath})`);
   }
   let config;
   try {
@@ -65,6 +70,7 @@ export function openContext(options: { stack?: string | undefined }, env: NodeJS
     new SQSClient({ region }),
     new ApiGatewayManagementApiClient({ region, endpoint: config.WS_MANAGEMENT_ENDPOINT }),
     allQueueAddressesIn("operator", config),
+    { s3: new S3Client({ region }), bucket: config.MEDIA_BUCKET },
     quiet,
     `AWS (${region})`,
   );
@@ -75,6 +81,7 @@ function context(
   sqs: SQSClient,
   apiGateway: ApiGatewayManagementApiClient,
   queues: Record<QueueName, QueueAddress>,
+  storage: { s3: S3Client; bucket: string },
   logger: Logger,
   source: string,
 ): OperatorContext {
@@ -83,12 +90,14 @@ function context(
     sqs,
     apiGateway,
     queues,
+    deadLetterBodies: new S3OffloadedBodies(storage.s3, storage.bucket),
     logger,
     source,
     async close() {
       await database.end();
       sqs.destroy();
       apiGateway.destroy();
+      storage.s3.destroy();
     },
   };
 }

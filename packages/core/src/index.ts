@@ -9,7 +9,7 @@ export { describeError, errorMessage, type ErrorDescription } from "./describeEr
 export * from "./messages/schemas.js";
 export { parseMessage, type ParseResult } from "./messages/parseMessage.js";
 export type { Logger, LogAttributes } from "./ports/Logger.js";
-export type { BatchRepository, FanOutStart, ProgressAdvance } from "./ports/BatchRepository.js";
+export type { BatchRepository, FanOutStart, ProgressAdvance, UploadStateRequest } from "./ports/BatchRepository.js";
 export type { UploadClaim, UploadRef, UploadRepository } from "./ports/UploadRepository.js";
 export type { Connection, ConnectionRepository, FrameAdmission, FrameBucket, NewConnection } from "./ports/ConnectionRepository.js";
 export type { BatchQueue, ProgressQueue, UploadQueue } from "./ports/queues.js";
@@ -18,7 +18,7 @@ export type { ProcessingContext, UploadProcessor } from "./ports/UploadProcessor
 export type { StageResults, StageStore } from "./ports/StageStore.js";
 export type { BatchCounters } from "./batch/BatchCounters.js";
 export * from "./progress/serverMessages.js";
-export { coalesceChanges } from "./progress/coalesceChanges.js";
+export { changedUploads } from "./progress/changedUploads.js";
 export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
 export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
@@ -49,10 +49,10 @@ export type { BatchControls, CancelOutcome, RetryOutcome } from "./ports/BatchCo
 export { cancelBatch, type CancelBatchDeps } from "./operations/cancelBatch.js";
 export { retryFailedUploads, type RetryFailedDeps } from "./operations/retryFailedUploads.js";
 export type { BatchMaintenance, CounterRepair, Counters, StalledBatch } from "./ports/BatchMaintenance.js";
-export type { DeadLetterInspector, DeadLetterMessage } from "./ports/DeadLetterInspector.js";
+export type { DeadLetterInspector, DeadLetterMessage, OffloadedBody } from "./ports/DeadLetterInspector.js";
 export { QUEUE_NAMES, type QueueAddress, type QueueName } from "./ports/queueNames.js";
 export { reconcile, type ReconcileDeps, type ReconcileOptions, type ReconcileReport, type StalledReport } from "./operations/reconcile.js";
-export type { DeadLetterStore, HeldDeadLetter } from "./ports/DeadLetterStore.js";
-export { redriveDeadLetters, type RedriveOptions, type RedriveReport } from "./operations/redriveDeadLetters.js";
+export { DeadLetterNotDeletedError, type DeadLetterStore, type HeldDeadLetter } from "./ports/DeadLetterStore.js";
+export { DEFAULT_REDRIVE_RATE_PER_SECOND, redriveDeadLetters, type RedriveOptions, type RedriveReport } from "./operations/redriveDeadLetters.js";
 export { type CountMetric, type DurationMetric, type Metrics } from "./ports/Metrics.js";
 export type { PushSequencer } from "./ports/PushSequencer.js";

@@ -68,7 +68,7 @@ export const variables = {
   UPLOADS_DLQ_URL: deadLetterQueueUrl("uploads"),
   PROGRESS_QUEUE_URL: queueUrl("progress"),
   PROGRESS_DLQ_URL: deadLetterQueueUrl("progress"),
-  MEDIA_BUCKET: { from: "bucket", type: "string", minLength: 1, description: "where uploads are read and thumbnails written" },
+  MEDIA_BUCKET: { from: "bucket", type: "string", minLength: 1, description: "where uploads are read and thumbnails written, and dead-letter bodies too large for SQS kept (dead-letters/)" },
   WS_MANAGEMENT_ENDPOINT: { from: "managementEndpoint", type: "url", description: "https://{api-id}.execute-api.{region}.amazonaws.com/{stage}" },
   AI_BASE_URL: { from: "secret", secret: "aiBaseUrl", type: "url", optional: true, description: "an Ollama-compatible server; unset means the built-in deterministic AI" },
   AI_VISION_MODEL: { from: "secret", secret: "aiVisionModel", type: "string", minLength: 1, default: "llava", description: "the vision model" },
@@ -97,7 +97,7 @@ const everyQueue = ["BATCHES_QUEUE_URL", "BATCHES_DLQ_URL", "UPLOADS_QUEUE_URL",
 
 /** The variables each reader parses, exactly: `stacks/` deploys these and the local runtime sets them. */
 export const environments = {
-  fanout: [...postgresAndSqs, "BATCHES_QUEUE_URL", "BATCHES_DLQ_URL", "UPLOADS_QUEUE_URL", "PROGRESS_QUEUE_URL"],
+  fanout: [...postgresAndSqs, "BATCHES_QUEUE_URL", "BATCHES_DLQ_URL", "UPLOADS_QUEUE_URL", "PROGRESS_QUEUE_URL", "S3_ENDPOINT", "MEDIA_BUCKET"],
   worker: [
     ...postgresAndSqs,
     "UPLOADS_QUEUE_URL",
@@ -112,11 +112,11 @@ export const environments = {
     "MAX_UPLOAD_BYTES",
     "SIMULATED_PROCESSING_MS",
   ],
-  finalizer: [...postgresAndSqs, "PROGRESS_QUEUE_URL", "PROGRESS_DLQ_URL", "WS_MANAGEMENT_ENDPOINT"],
+  finalizer: [...postgresAndSqs, "PROGRESS_QUEUE_URL", "PROGRESS_DLQ_URL", "WS_MANAGEMENT_ENDPOINT", "S3_ENDPOINT", "MEDIA_BUCKET"],
   webSocket: [...postgres, "AUTH_SECRET", "AUTH_MODE", "AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE", "WS_MANAGEMENT_ENDPOINT"],
   reconciler: [...postgresAndSqs, ...everyQueue, "WS_MANAGEMENT_ENDPOINT", "RECONCILE_LOST_AFTER_SECONDS", "RECONCILE_STALLED_AFTER_SECONDS"],
   // batchctl on a deployed stage: the direct connection string, not the pooled one.
-  operator: ["DATABASE_URL", "AWS_REGION", "WS_MANAGEMENT_ENDPOINT", ...everyQueue],
+  operator: ["DATABASE_URL", "AWS_REGION", "WS_MANAGEMENT_ENDPOINT", ...everyQueue, "MEDIA_BUCKET"],
 } as const satisfies Record<EnvironmentName, readonly VariableName[]>;
 
 type ValueOf<V> = V extends { type: "integer" } ? number : V extends { type: "enum"; values: readonly (infer T)[] } ? T : string;

@@ -7,4 +7,6 @@
 export const objectKeys = {
   uploadsPrefix: "uploads/",
   thumbnailsPrefix: "thumbnails/",
+  /** Dead-letter bodies too large for SQS with their reason: written by the functions that park them, read and deleted by batchctl. */
+  deadLettersPrefix: "dead-letters/",
 } as const;

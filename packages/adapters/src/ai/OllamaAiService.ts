@@ -1,9 +1,10 @@
 import { abortableSleep, errorMessage, PermanentProcessingError } from "@pipeline/core";
 import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type Embedding, type EmbedRequest } from "@pipeline/media";
 import { z } from "zod";
+import { assertSafeBaseUrl } from "./assertSafeBaseUrl.js";
 
 export interface OllamaAiServiceOptions {
-  /** The server's base URL, e.g. `http://localhost:11434`. */
+  /** The server's base URL: https, or http to a loopback host (e.g. `http://localhost:11434`). */
   baseUrl: string;
   /** A vision model for `/api/generate`, e.g. `llava`. */
   visionModel: string;
@@ -17,7 +18,14 @@ export interface OllamaAiServiceOptions {
   baseDelayMillis?: number;
   /** No wait is longer, `Retry-After` included. Default: 8 s. */
   maxDelayMillis?: number;
+  /** A description answer larger than this is refused. Default: 1 MiB. */
+  maxDescribeAnswerBytes?: number;
+  /** An embedding answer larger than this is refused. Default: 64 KiB (1024 floats as text take about 24 KiB). */
+  maxEmbedAnswerBytes?: number;
 }
+
+const DEFAULT_MAX_DESCRIBE_ANSWER_BYTES = 1024 * 1024;
+const DEFAULT_MAX_EMBED_ANSWER_BYTES = 64 * 1024;
 
 const DESCRIBE_PROMPT =
   "Describe this picture in two or three plain sentences for a media library's search index: " +
@@ -35,7 +43,11 @@ type Attempt = { kind: "answered"; body: string } | { kind: "retry"; reason: str
  * Throttling (429), timeouts (408 and the per-request timeout), server errors (5xx) and network
  * errors are retried with exponential backoff and jitter, honouring `Retry-After`; when attempts
  * run out it throws `AiServiceError`, which the worker retries later. Any other 4xx and a
- * malformed answer throw `PermanentProcessingError`. The caller's signal stops everything at once.
+ * malformed answer throw `PermanentProcessingError`, and so do a redirect (never followed: the
+ * request would carry the picture to wherever it points) and an answer past its size limit (read
+ * as a stream and abandoned at the limit). The base URL must be https, or http to a loopback host:
+ * anything else is an `AiConfigurationError` from the constructor, at cold start. The caller's
+ * signal stops everything at once.
  *
  * @example
  * ```ts
@@ -46,8 +58,10 @@ export class OllamaAiService implements AiService {
   private readonly maxAttempts: number;
   private readonly baseDelayMillis: number;
   private readonly maxDelayMillis: number;
+  private readonly baseUrl: URL;
 
   constructor(private readonly options: OllamaAiServiceOptions) {
+    this.baseUrl = assertSafeBaseUrl(options.baseUrl);
     this.maxAttempts = options.maxAttempts ?? 3;
     this.baseDelayMillis = options.baseDelayMillis ?? 500;
     this.maxDelayMillis = options.maxDelayMillis ?? 8_000;
@@ -59,22 +73,22 @@ export class OllamaAiService implements AiService {
     const { visionModel } = this.options;
     const prompt = `${DESCRIBE_PROMPT}\nWhat the file says about itself: ${summarizeMedia(metadata)}.`;
     const body = { model: visionModel, prompt, images: [Buffer.from(image).toString("base64")], stream: false };
-    const answer = await this.post("/api/generate", body, generateResponse, signal);
+    const answer = await this.post("/api/generate", body, generateResponse, this.options.maxDescribeAnswerBytes ?? DEFAULT_MAX_DESCRIBE_ANSWER_BYTES, signal);
     return { text: answer.response, provenance: { source: "ollama", model: visionModel } };
   }
 
   async embed({ text }: EmbedRequest, signal: AbortSignal): Promise<Embedding> {
     const { embeddingModel } = this.options;
-    const answer = await this.post("/api/embed", { model: embeddingModel, input: text }, embedResponse, signal);
+    const answer = await this.post("/api/embed", { model: embeddingModel, input: text }, embedResponse, this.options.maxEmbedAnswerBytes ?? DEFAULT_MAX_EMBED_ANSWER_BYTES, signal);
     const [vector = []] = answer.embeddings;
     return { vector, provenance: { source: "ollama", model: embeddingModel, dimensions: vector.length } };
   }
 
-  private async post<S extends z.ZodType>(path: string, payload: unknown, schema: S, signal: AbortSignal): Promise<z.infer<S>> {
-    const url = new URL(path, this.options.baseUrl);
+  private async post<S extends z.ZodType>(path: string, payload: unknown, schema: S, maxAnswerBytes: number, signal: AbortSignal): Promise<z.infer<S>> {
+    const url = new URL(path, this.baseUrl);
     const body = JSON.stringify(payload);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.attempt(url, body, signal);
+      const outcome = await this.attempt(url, body, maxAnswerBytes, signal);
       if (outcome.kind === "answered") return parseAnswer(path, outcome.body, schema);
       if (attempt >= this.maxAttempts) {
         throw new AiServiceError(`AI service ${path} failed after ${attempt} attempts: ${outcome.reason}`, attempt, { cause: outcome.cause });
@@ -83,14 +97,20 @@ export class OllamaAiService implements AiService {
     }
   }
 
-  private async attempt(url: URL, body: string, signal: AbortSignal): Promise<Attempt> {
+  private async attempt(url: URL, body: string, maxAnswerBytes: number, signal: AbortSignal): Promise<Attempt> {
     const timeout = AbortSignal.timeout(this.options.timeoutMillis);
     let response: Response;
     let text: string;
     try {
-      response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.any([signal, timeout]) });
-      text = await response.text();
+      response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, redirect: "manual", signal: AbortSignal.any([signal, timeout]) });
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get("location");
+        throw new PermanentProcessingError(`AI service redirected ${url.pathname} (HTTP ${response.status}${location ? ` to ${location}` : ""}): redirects are not followed; set AI_BASE_URL to the server itself`);
+      }
+      text = await readWithin(response, maxAnswerBytes, url.pathname);
     } catch (error) {
+      if (error instanceof PermanentProcessingError) throw error;
       // The caller's deadline ends the work; only this request's own timeout is worth another try.
       signal.throwIfAborted();
       const reason = timeout.aborted ? `no answer within ${this.options.timeoutMillis} ms` : `network error: ${errorMessage(error)}`;
@@ -110,6 +130,34 @@ export class OllamaAiService implements AiService {
     if (retryAfterMillis !== undefined) return Math.min(retryAfterMillis, this.maxDelayMillis);
     const ceiling = Math.min(this.maxDelayMillis, this.baseDelayMillis * 2 ** (attempt - 2));
     return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+}
+
+/**
+ * The answer's text, read as a stream and abandoned as soon as it passes `maxBytes` (permanent:
+ * the same request gets the same answer).
+ */
+async function readWithin(response: Response, maxBytes: number, path: string): Promise<string> {
+  const tooLarge = () => new PermanentProcessingError(`AI service answer to ${path} is larger than ${maxBytes} bytes: refused`);
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  let bytes = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
   }
 }
 

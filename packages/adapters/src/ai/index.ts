@@ -1,1 +1,2 @@
+export { AiConfigurationError } from "./AiConfigurationError.js";
 export { OllamaAiService, type OllamaAiServiceOptions } from "./OllamaAiService.js";

@@ -1,4 +1,4 @@
-import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, ProgressAdvance } from "@pipeline/core";
+import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, ProgressAdvance, UploadChange, UploadStage, UploadStateRequest, UploadStatus } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
 import { NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
 
@@ -75,6 +75,29 @@ const ADVANCE_PROGRESS = `
             advanced.status AS previous_status, advanced.updated_at AS previous_updated_at,
             advanced.was_final AND advanced.pushed_version >= advanced.progress_version AS pushed_before`;
 
+// The named uploads are joined on (batch_id, id): an id of another batch's upload finds no row.
+// An unfinished upload's last stage is what its stored results show (the processing step stores a
+// stage's result before it reports the stage). `named` ranks first, so a truncated push keeps them.
+const UPLOAD_STATES = `
+  WITH named AS (
+    SELECT u.batch_id, u.id, u.processing_status, u.error_message, u.description, u.embedding IS NOT NULL AS has_embedding, 0 AS rank
+      FROM unnest($1::uuid[], $2::uuid[]) AS wanted (batch_id, upload_id)
+      JOIN uploads u ON u.batch_id = wanted.batch_id AND u.id = wanted.upload_id
+  ), first_of_batch AS (
+    SELECT u.batch_id, u.id, u.processing_status, u.error_message, u.description, u.embedding IS NOT NULL AS has_embedding, 1 AS rank
+      FROM unnest($3::uuid[], $4::int[]) AS whole (batch_id, n)
+      CROSS JOIN LATERAL (SELECT * FROM uploads WHERE batch_id = whole.batch_id ORDER BY id LIMIT whole.n) u
+  )
+  SELECT DISTINCT ON (batch_id, id) batch_id, id, processing_status,
+         CASE WHEN processing_status IN ('failed', 'cancelled') THEN error_message END AS error_message,
+         CASE WHEN processing_status IN ('completed', 'failed', 'cancelled') THEN NULL
+              WHEN has_embedding THEN 'embedding'
+              WHEN description IS NOT NULL THEN 'description'
+              WHEN processing_status IN ('analyzing', 'embedding') THEN 'thumbnail' END AS stage,
+         rank
+    FROM (SELECT * FROM named UNION ALL SELECT * FROM first_of_batch) found
+   ORDER BY batch_id, id, rank`;
+
 const RECORD_FINAL_PUSHES = `
   UPDATE upload_batches b SET pushed_version = pushed.version
     FROM unnest($1::uuid[], $2::bigint[]) AS pushed (id, version)
@@ -125,6 +148,28 @@ export class PostgresBatchRepository implements BatchRepository {
           : {}),
       };
     });
+  }
+
+  async uploadStates(requests: readonly UploadStateRequest[]): Promise<Map<string, UploadChange[]>> {
+    const named = requests.flatMap((request) => request.uploadIds.map((uploadId) => [request.batchId, uploadId] as const));
+    const whole = requests.filter((request) => request.firstOfBatch > 0);
+    const { rows } = await this.sql.query<{ batch_id: string; id: string; processing_status: UploadStatus; error_message: string | null; stage: UploadStage | null; rank: number }>(
+      UPLOAD_STATES,
+      [named.map(([batchId]) => batchId), named.map(([, uploadId]) => uploadId), whole.map((request) => request.batchId), whole.map((request) => request.firstOfBatch)],
+    );
+    const byBatch = new Map<string, Array<UploadChange & { rank: number }>>();
+    for (const row of rows) {
+      const list = byBatch.get(row.batch_id) ?? [];
+      byBatch.set(row.batch_id, list);
+      list.push({
+        uploadId: row.id,
+        status: row.processing_status,
+        ...(row.error_message === null ? {} : { error: row.error_message }),
+        ...(row.stage === null ? {} : { stage: row.stage }),
+        rank: row.rank,
+      });
+    }
+    return new Map([...byBatch].map(([batchId, list]) => [batchId, list.sort((a, b) => a.rank - b.rank).map(({ rank: _rank, ...change }) => change)]));
   }
 
   async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {

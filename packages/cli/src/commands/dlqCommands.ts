@@ -5,7 +5,7 @@ import {
   StartMessageMoveTaskCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { QUEUE_NAMES, redriveDeadLetters, type DeadLetterMessage, type QueueName } from "@pipeline/core";
+import { DEFAULT_REDRIVE_RATE_PER_SECOND, QUEUE_NAMES, redriveDeadLetters, type DeadLetterMessage, type QueueName } from "@pipeline/core";
 import { SqsDeadLetters } from "@pipeline/adapters/sqs";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
@@ -25,7 +25,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     .option("--json", "print JSON")
     .action(async (options: { queue?: QueueName; max: number; json?: boolean }) => {
       await withContext(environment, async (context) => {
-        const inspector = new SqsDeadLetters(context.sqs, context.queues);
+        const inspector = new SqsDeadLetters(context.sqs, context.queues, context.deadLetterBodies);
         const queues = options.queue ? [options.queue] : [...QUEUE_NAMES];
         const letters = (await Promise.all(queues.map((queue) => inspector.peek(queue, options.max)))).flat();
         if (options.json) return environment.print(JSON.stringify(letters, null, 2));
@@ -34,12 +34,43 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
     });
 
   dlq
+    .command("show")
+    .description("one dead letter with its reason and its whole original body (an offloaded body is read from object storage); nothing is consumed")
+    .argument("<messageId>", "the message id `dlq list --json` prints")
+    .option("--queue <queue>", "batches, uploads or progress (default: all three)", queueArg)
+    .option("--max <n>", "messages to read per queue while looking for it", positiveIntArg("--max"), 1000)
+    .action(async (messageId: string, options: { queue?: QueueName; max: number }) => {
+      await withContext(environment, async (context) => {
+        const inspector = new SqsDeadLetters(context.sqs, context.queues, context.deadLetterBodies);
+        const queues = options.queue ? [options.queue] : [...QUEUE_NAMES];
+        const letters = (await Promise.all(queues.map((queue) => inspector.peek(queue, options.max)))).flat();
+        const letter = letters.find((candidate) => candidate.messageId === messageId);
+        if (!letter) throw new CliError(`no dead letter ${messageId} in ${queues.join(", ")}`);
+        const body = await inspector.originalBody(letter);
+        environment.print(
+          [
+            `queue: ${letter.queue}`,
+            `batch: ${letter.batchId ?? "-"}`,
+            `upload: ${letter.uploadId ?? "-"}`,
+            `receives: ${letter.receiveCount}`,
+            `reason: ${letter.reason ?? `(moved by the queue after ${letter.receiveCount} receives)`}`,
+            ...(letter.offloaded ? [`body: offloaded to ${letter.offloaded.location} (${letter.offloaded.bytes} bytes)`] : []),
+            "",
+            body,
+          ].join("\n"),
+        );
+      });
+    });
+
+  dlq
     .command("redrive")
-    .description("send dead letters back to their source queue (each deleted only after its send succeeded)")
+    .description(
+      `send dead letters back to their source queue (each deleted only after its send succeeded; an offloaded body is sent as it was, then deleted), ${DEFAULT_REDRIVE_RATE_PER_SECOND} messages a second unless --rate says otherwise`,
+    )
     .option("--queue <queue>", "batches, uploads or progress", queueArg, "uploads")
     .option("--batch <batchId>", "only this batch's messages; the others stay", batchIdArg)
     .option("--max <n>", "at most this many messages", positiveIntArg("--max"))
-    .option("--rate <perSecond>", "at most this many messages per second", positiveNumberArg("--rate"))
+    .option("--rate <perSecond>", `at most this many messages per second (default: ${DEFAULT_REDRIVE_RATE_PER_SECOND})`, positiveNumberArg("--rate"))
     .option("--move-task", "use SQS's StartMessageMoveTask (AWS; no --batch or --max): status with `dlq redrive-status`")
     .action(async (options: { queue: QueueName; batch?: string; max?: number; rate?: number; moveTask?: boolean }) => {
       await withContext(environment, async (context) => {
@@ -48,7 +79,7 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
           const handle = await startMoveTask(context.sqs, context.queues[options.queue], options.rate);
           return environment.print(`move task started for the ${options.queue} dead-letter queue (task handle ${handle}); follow it with \`batchctl dlq redrive-status --queue ${options.queue}\``);
         }
-        const inspector = new SqsDeadLetters(context.sqs, context.queues);
+        const inspector = new SqsDeadLetters(context.sqs, context.queues, context.deadLetterBodies);
         const bar = environment.interactive ? new SingleBar({ format: " redrive {bar} {value} moved", hideCursor: true }, Presets.shades_classic) : undefined;
         bar?.start(options.max ?? 0, 0);
         const report = await redriveDeadLetters(inspector.store(options.queue), context.logger, {
@@ -61,6 +92,14 @@ export function registerDlqCommands(program: Command, environment: CommandEnviro
           `${report.moved} message(s) moved from the ${options.queue} dead-letter queue back to ${options.queue}` +
             (report.skipped > 0 ? `; ${report.skipped} left in place${options.batch ? ` (other batches)` : ""}` : ""),
         );
+        if (report.lapsed.length > 0) {
+          environment.print(`${report.lapsed.length} message(s) not moved: their hold lapsed, another reader may have had them (${report.lapsed.join(", ")}); run the redrive again`);
+        }
+        if (report.notDeleted.length > 0) {
+          throw new CliError(
+            `${report.notDeleted.length} message(s) were sent back but could not be deleted from the ${options.queue} dead-letter queue (${report.notDeleted.join(", ")}): check \`dlq list\` before redriving again, or they are sent twice`,
+          );
+        }
       });
     });
 
@@ -129,12 +168,13 @@ function describeLetters(letters: readonly DeadLetterMessage[], queues: readonly
       [
         `batch ${batch}: ${group.length} message(s)`,
         table(
-          ["queue", "upload", "receives", "reason"],
+          ["queue", "upload", "receives", "reason", "body"],
           group.map((letter) => [
             letter.queue,
             letter.uploadId ?? "-",
             String(letter.receiveCount),
             letter.reason ?? `(moved by the queue after ${letter.receiveCount} receives)`,
+            letter.offloaded ? `offloaded: ${letter.offloaded.location} (${letter.offloaded.bytes} bytes)` : "in the message",
           ]),
         ),
       ].join("\n"),

@@ -1,3 +1,4 @@
+import type { UploadChange } from "../upload/types.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { BatchStatus } from "../batch/batchStatus.js";
 
@@ -22,6 +23,15 @@ export interface ProgressAdvance {
   finalization?: { lastChangeAt: Date; startedAt: Date | null };
 }
 
+/** Which uploads of a batch to read for a push. */
+export interface UploadStateRequest {
+  batchId: string;
+  /** Uploads said to have changed; an id that is not one of this batch's uploads is left out. */
+  uploadIds: readonly string[];
+  /** Also the batch's first uploads in key order, at most this many (for a final push); 0 for none. */
+  firstOfBatch: number;
+}
+
 export interface BatchRepository {
   /** Claims a pending batch for fan-out (conditional update) and corrects its total. */
   startFanOut(batchId: string): Promise<FanOutStart>;
@@ -34,6 +44,12 @@ export interface BatchRepository {
    * result.
    */
   advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]>;
+  /**
+   * The uploads' states as their rows hold them, in one statement: per batch, the requested ones
+   * (a terminal one with its error, an unfinished one with the last stage its stored results show),
+   * then the batch's first ones not among them. Batches with nothing found are left out.
+   */
+  uploadStates(requests: readonly UploadStateRequest[]): Promise<Map<string, UploadChange[]>>;
   /** Records that these final states were pushed; later advances report them `pushedBefore`. */
   recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void>;
   /** Ids of pending and processing batches after `after`, in key order. */

@@ -1,3 +1,4 @@
+import { isTerminalBatchStatus } from "../batch/batchStatus.js";
 import { describeError } from "../describeError.js";
 import type { ProgressMessage } from "../messages/schemas.js";
 import type { BatchRepository } from "../ports/BatchRepository.js";
@@ -10,8 +11,8 @@ import type { UploadChange } from "../upload/types.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
 import type { Verdict } from "../verdict/messageFate.js";
 import { batchPushes } from "./batchPushes.js";
-import { coalesceChanges } from "./coalesceChanges.js";
-import type { ServerMessage } from "./serverMessages.js";
+import { changedUploads } from "./changedUploads.js";
+import { MAX_CHANGES_PER_PUSH, type ServerMessage } from "./serverMessages.js";
 
 export interface FinalizeProgressDeps {
   batches: BatchRepository;
@@ -37,21 +38,23 @@ export interface FinalizeProgressResult {
 }
 
 /**
- * Coalesces an invocation's progress messages per batch, advances each unfinished batch's version
- * once (finalizing the batches whose uploads are all terminal), pushes one message per batch to
- * each of its owner's connections (a final state only until it is recorded as pushed, see
- * `batchPushes`), then records the final states it pushed.
+ * Groups an invocation's progress messages per batch, advances each unfinished batch's version
+ * once (finalizing the batches whose uploads are all terminal), reads the named uploads' states
+ * from their rows (a final push: the batch's uploads, up to a push's worth), pushes one message per
+ * batch to each of its owner's connections (a final state only until it is recorded as pushed, see
+ * `batchPushes`), then records the final states it pushed. The messages only say where to look:
+ * every state pushed is the database's.
  */
 export async function finalizeProgress(
   deps: FinalizeProgressDeps,
   messages: readonly ProgressMessage[],
   options: FinalizeProgressOptions,
 ): Promise<FinalizeProgressResult> {
-  const changesByBatch = coalesceChanges(messages);
-  const batchIds = [...changesByBatch.keys()];
+  const changedByBatch = changedUploads(messages);
+  const batchIds = [...changedByBatch.keys()];
   const result: FinalizeProgressResult = { finalized: [], unknownBatches: [], pushesSent: 0, connectionsGone: 0, pushesFailed: 0 };
   if (batchIds.length === 0) return result;
-  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changesByBatch, options, result));
+  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changedByBatch, options, result));
   deps.metrics?.count("PushesSent", result.pushesSent);
   deps.metrics?.count("ConnectionsGone", result.connectionsGone);
   deps.metrics?.count("PushesFailed", result.pushesFailed);
@@ -60,12 +63,12 @@ export async function finalizeProgress(
 
 async function advanceAndPush(
   deps: FinalizeProgressDeps,
-  changesByBatch: Map<string, UploadChange[]>,
+  changedByBatch: Map<string, string[]>,
   options: FinalizeProgressOptions,
   result: FinalizeProgressResult,
 ): Promise<void> {
   const { logger } = deps;
-  const batchIds = [...changesByBatch.keys()];
+  const batchIds = [...changedByBatch.keys()];
 
   const advances = await deps.batches.advanceProgress(batchIds);
   const known = new Set(advances.map((advance) => advance.snapshot.id));
@@ -87,7 +90,19 @@ async function advanceAndPush(
     });
   }
 
-  const pushesByBatch = advances.map((advance) => ({ advance, pushes: batchPushes(advance, changesByBatch.get(advance.snapshot.id) ?? []) }));
+  // Read after the advance, in a statement of its own: every outcome its counters include was
+  // committed before it began, so a final push names every upload's outcome, the one whose message
+  // has not arrived yet included (one statement of the same snapshot as the advance could miss it).
+  const toPush = advances.filter((advance) => !(advance.pushedBefore && isTerminalBatchStatus(advance.snapshot.status)));
+  const requests = toPush
+    .map(({ snapshot }) => ({
+      batchId: snapshot.id,
+      uploadIds: changedByBatch.get(snapshot.id) ?? [],
+      firstOfBatch: isTerminalBatchStatus(snapshot.status) ? MAX_CHANGES_PER_PUSH + 1 : 0,
+    }))
+    .filter((request) => request.uploadIds.length > 0 || request.firstOfBatch > 0);
+  const states = requests.length > 0 ? await deps.batches.uploadStates(requests) : new Map<string, UploadChange[]>();
+  const pushesByBatch = advances.map((advance) => ({ advance, pushes: batchPushes(advance, states.get(advance.snapshot.id) ?? []) }));
   const finalStates = pushesByBatch.filter(({ pushes }) => pushes.some((push) => push.type === "batch.completed")).map(({ advance }) => advance);
   for (const { snapshot } of finalStates.filter(({ finalizedNow }) => !finalizedNow)) {
     logger.info("final state pushed by a later run: none had recorded it as pushed", { batchId: snapshot.id, status: snapshot.status, version: snapshot.version });

@@ -10,7 +10,7 @@ import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
 import type { UploadClaim, UploadRef, UploadRepository } from "../ports/UploadRepository.js";
 import { finalizeProgress, finalizeVerdict } from "../progress/finalizeProgress.js";
-import type { ProcessingResult, UploadOutcome } from "../upload/types.js";
+import type { ProcessingResult, UploadChange, UploadOutcome } from "../upload/types.js";
 import { isTerminalUploadStatus, type UploadStatus } from "../upload/uploadStatus.js";
 import { processUploads, type UploadWork } from "../worker/processUploads.js";
 import type { Verdict } from "./messageFate.js";
@@ -212,6 +212,11 @@ class InMemoryBatchRepository implements BatchRepository {
       const snapshot = { id, userId: "user", status: batch.status, totalUploads: total, processedUploads: 0, successfulUploads: 0, failedUploads: 0, cancelledUploads: 0, version: batch.version };
       return [{ snapshot, pushedBefore: false, finalizedNow: false }];
     });
+  }
+
+  async uploadStates(): Promise<Map<string, UploadChange[]>> {
+    if (this.down) throw new Error("database down");
+    return new Map();
   }
 
   async recordFinalPushes(): Promise<void> {}

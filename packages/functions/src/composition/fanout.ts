@@ -1,9 +1,10 @@
 import { PostgresBatchRepository } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
-import { SqsDeadLetterQueue, SqsJsonQueue, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
+import { SqsJsonQueue, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
 import type { BatchMessage, FanOutDeps, ProgressMessage } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFanoutConfig, type FanoutConfig } from "../config.js";
+import { deadLetterQueue } from "./deadLetterQueue.js";
 import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FanoutDeps extends FanOutDeps {
@@ -26,7 +27,7 @@ export function buildFanoutDeps(config: FanoutConfig, infra: Infrastructure, opt
     pageSize: wiring.fanOut.pageSize,
     reserveMillis: wiring.fanOut.reserveMillis,
     settle: {
-      deadLetters: new SqsDeadLetterQueue(infra.sqs, config.BATCHES_DLQ_URL),
+      deadLetters: deadLetterQueue(infra, config, config.BATCHES_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.BATCHES_QUEUE_URL),
       sourceQueue: "batches",
       requeuePolicy: wiring.requeue,

@@ -2,10 +2,11 @@ import { ApiGatewayManagementApiClient } from "@aws-sdk/client-apigatewaymanagem
 import { ApiGatewayConnectionNotifier } from "@pipeline/adapters/apigateway";
 import { PostgresBatchRepository, PostgresConnectionRepository, PostgresPushSequencer, type Database } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
-import { SqsDeadLetterQueue, SqsRequeue } from "@pipeline/adapters/sqs";
+import { SqsRequeue } from "@pipeline/adapters/sqs";
 import type { FinalizeProgressDeps } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFinalizerConfig, type FinalizerConfig } from "../config.js";
+import { deadLetterQueue } from "./deadLetterQueue.js";
 import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface FinalizerDeps extends FinalizeProgressDeps {
@@ -31,7 +32,7 @@ export function buildFinalizerDeps(
     metrics: infra.metrics ?? createMetrics("finalizer"),
     pushConcurrency: wiring.finalizer.pushConcurrency,
     settle: {
-      deadLetters: new SqsDeadLetterQueue(infra.sqs, config.PROGRESS_DLQ_URL),
+      deadLetters: deadLetterQueue(infra, config, config.PROGRESS_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.PROGRESS_QUEUE_URL),
       sourceQueue: "progress",
       requeuePolicy: wiring.requeue,

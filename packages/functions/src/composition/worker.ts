@@ -1,13 +1,13 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import { OllamaAiService } from "@pipeline/adapters/ai";
 import { PostgresStageStore, PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
 import { S3ObjectStore } from "@pipeline/adapters/s3";
-import { SqsDeadLetterQueue, SqsJsonQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
+import { SqsJsonQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
 import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
 import { BuiltInAiService, MediaUploadProcessor, SimulatedUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
+import { deadLetterQueue, s3ClientFromConfig } from "./deadLetterQueue.js";
 import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type Settle } from "./infrastructure.js";
 
 export interface WorkerDeps extends ProcessUploadsDeps {
@@ -40,7 +40,7 @@ export function buildWorkerDeps(
     concurrency: wiring.functions.worker.batchSize,
     commitReserveMillis: wiring.worker.commitReserveMillis,
     settle: {
-      deadLetters: new SqsDeadLetterQueue(infra.sqs, config.UPLOADS_DLQ_URL),
+      deadLetters: deadLetterQueue(infra, config, config.UPLOADS_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.UPLOADS_QUEUE_URL),
       visibility: new SqsMessageVisibility(infra.sqs, config.UPLOADS_QUEUE_URL),
       sourceQueue: "uploads",
@@ -53,13 +53,7 @@ export function buildWorkerDeps(
 /** The worker's processing step: the media step, on S3, with the configured AI service or the built-in one; the simulated one for load tests. */
 function uploadProcessor(config: WorkerConfig, infra: Infrastructure): UploadProcessor {
   if (config.SIMULATED_PROCESSING_MS !== undefined) return new SimulatedUploadProcessor({ latencyMillis: config.SIMULATED_PROCESSING_MS });
-  // Credentials come from the environment, as Lambda's execution role provides them (the local stack's key pair locally).
-  const s3 =
-    infra.s3 ??
-    new S3Client({
-      region: config.AWS_REGION,
-      ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-    });
+  const s3 = infra.s3 ?? s3ClientFromConfig(config);
   const ai = config.AI_BASE_URL
     ? new OllamaAiService({
         baseUrl: config.AI_BASE_URL,

@@ -155,7 +155,12 @@ function recordingDeps() {
     settle: {
       sourceQueue: "batches",
       requeuePolicy: wiring.requeue,
-      deadLetters: { send: async (letter: { reason: string; sourceQueue: string }) => void effects.push(`dead-letter ${letter.reason} from ${letter.sourceQueue}`) },
+      deadLetters: {
+        send: async (letter: { reason: string; sourceQueue: string }) => {
+          effects.push(`dead-letter ${letter.reason} from ${letter.sourceQueue}`);
+          return { offloaded: false as const };
+        },
+      },
       requeue: { send: async (_body: string, requeues: number, delaySeconds: number) => void effects.push(`requeue ${requeues} after ${delaySeconds} s`) },
       visibility: { delay: async (_receipt: string, seconds: number) => void effects.push(`delay ${seconds}`) },
     } as QueueFunctionDeps["settle"],

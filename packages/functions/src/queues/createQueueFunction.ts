@@ -126,15 +126,23 @@ function settleRecords(
     switch (settlement.kind) {
       case "acknowledge":
         return;
-      case "dead-letter":
-        await settle.deadLetters
+      case "dead-letter": {
+        const parked = await settle.deadLetters
           .send({ body: record.body, reason: settlement.reason, sourceQueue: settle.sourceQueue, messageId })
           .catch((error: unknown) => {
             throw settleFailed("could not send the message to the dead-letter queue; it will be delivered again", error);
           });
-        logger.warn("message sent to the dead-letter queue", { ...about, reason: settlement.reason });
+        if (parked.offloaded) {
+          logger.warn("message sent to the dead-letter queue; its body was too large to park with the reason and is kept in object storage", {
+            ...about,
+            reason: settlement.reason,
+            bodyLocation: parked.location,
+            bodyBytes: parked.bytes,
+          });
+        } else logger.warn("message sent to the dead-letter queue", { ...about, reason: settlement.reason });
         metrics.count("DeadLetters");
         return;
+      }
       case "requeue":
         await settle.requeue
           .send(record.body, settlement.requeues, settlement.delaySeconds)

@@ -1,5 +1,16 @@
-import { isTerminalBatchStatus, isTerminalUploadStatus, type BatchRepository, type BatchSnapshot, type BatchStatus, type FanOutStart, type ProgressAdvance } from "@pipeline/core";
-import { byId, type BatchRecord, type InMemoryDatabase } from "./InMemoryDatabase.js";
+import {
+  isTerminalBatchStatus,
+  isTerminalUploadStatus,
+  type BatchRepository,
+  type BatchSnapshot,
+  type BatchStatus,
+  type FanOutStart,
+  type ProgressAdvance,
+  type UploadChange,
+  type UploadStage,
+  type UploadStateRequest,
+} from "@pipeline/core";
+import { byId, type BatchRecord, type InMemoryDatabase, type UploadRecord } from "./InMemoryDatabase.js";
 
 /** `PostgresBatchRepository` on an `InMemoryDatabase`: the same guards, one batch row changed at a time. */
 export class InMemoryBatchRepository implements BatchRepository {
@@ -40,6 +51,20 @@ export class InMemoryBatchRepository implements BatchRepository {
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     const batches = [...new Set(batchIds)].map((id) => this.database.batch(id)).filter((batch): batch is BatchRecord => batch !== undefined);
     return batches.map((batch) => this.advance(batch));
+  }
+
+  async uploadStates(requests: readonly UploadStateRequest[]): Promise<Map<string, UploadChange[]>> {
+    const byBatch = new Map<string, UploadChange[]>();
+    for (const { batchId, uploadIds, firstOfBatch } of requests) {
+      const named = [...new Set(uploadIds)]
+        .map((id) => this.database.uploads.get(id))
+        .filter((upload): upload is UploadRecord => upload?.batchId === batchId)
+        .sort(byId);
+      const first = this.database.uploadsOf(batchId).slice(0, firstOfBatch).filter((upload) => !named.includes(upload));
+      const found = [...named, ...first];
+      if (found.length > 0) byBatch.set(batchId, [...(byBatch.get(batchId) ?? []), ...found.map(stateOf)]);
+    }
+    return byBatch;
   }
 
   async recordFinalPushes(pushed: ReadonlyArray<{ batchId: string; version: number }>): Promise<void> {
@@ -84,6 +109,23 @@ export class InMemoryBatchRepository implements BatchRepository {
       ...(finalizedNow ? { finalization: { lastChangeAt: previousUpdatedAt, startedAt: batch.startedAt } } : {}),
     };
   }
+}
+
+function stateOf(upload: UploadRecord): UploadChange {
+  const terminal = isTerminalUploadStatus(upload.status);
+  const stage = terminal ? null : lastStoredStage(upload);
+  return {
+    uploadId: upload.id,
+    status: upload.status,
+    ...((upload.status === "failed" || upload.status === "cancelled") && upload.error !== null ? { error: upload.error } : {}),
+    ...(stage ? { stage } : {}),
+  };
+}
+
+function lastStoredStage(upload: UploadRecord): UploadStage | null {
+  if (upload.embedding !== null) return "embedding";
+  if (upload.description !== null) return "description";
+  return upload.status === "analyzing" || upload.status === "embedding" ? "thumbnail" : null;
 }
 
 export function snapshotOf(batch: BatchRecord): BatchSnapshot {

@@ -1,4 +1,4 @@
-import type { DeadLetterInspector, DeadLetterMessage, DeadLetterStore, HeldDeadLetter, QueueName } from "@pipeline/core";
+import { DeadLetterNotDeletedError, type DeadLetterInspector, type DeadLetterMessage, type DeadLetterStore, type HeldDeadLetter, type QueueName } from "@pipeline/core";
 
 interface Parked {
   messageId: string;
@@ -16,6 +16,8 @@ interface Parked {
  */
 export class InMemoryDeadLetterQueue implements DeadLetterStore {
   readonly source: string[] = [];
+  /** Messages whose delete fails after their body was sent (an expired handle): they stay parked. */
+  readonly failingDeletes = new Set<string>();
   private readonly parked: Parked[] = [];
   private nextId = 1;
 
@@ -45,10 +47,15 @@ export class InMemoryDeadLetterQueue implements DeadLetterStore {
     return visible.map((message) => ({ ...this.toMessage(message), handle: message.messageId }));
   }
 
+  async extend(messages: readonly HeldDeadLetter[]): Promise<Set<string>> {
+    return new Set(messages.filter((message) => !this.parked.some((candidate) => candidate.messageId === message.handle && candidate.held)).map((message) => message.messageId));
+  }
+
   async moveToSource(message: HeldDeadLetter): Promise<void> {
     const index = this.parked.findIndex((candidate) => candidate.messageId === message.handle);
     if (index < 0) throw new Error(`dead letter ${message.messageId} is no longer in the ${this.queue} dead-letter queue`);
     this.source.push(message.body);
+    if (this.failingDeletes.has(message.messageId)) throw new DeadLetterNotDeletedError(message.messageId);
     this.parked.splice(index, 1);
   }
 
@@ -58,7 +65,7 @@ export class InMemoryDeadLetterQueue implements DeadLetterStore {
 
   private toMessage(message: Parked): DeadLetterMessage {
     const ids = idsOf(message.body);
-    return { queue: this.queue, messageId: message.messageId, body: message.body, ...ids, reason: message.reason, receiveCount: message.receiveCount, sentAt: message.sentAt };
+    return { queue: this.queue, messageId: message.messageId, body: message.body, ...ids, reason: message.reason, receiveCount: message.receiveCount, sentAt: message.sentAt, offloaded: null };
   }
 }
 
@@ -89,5 +96,9 @@ export class InMemoryDeadLetterInspector implements DeadLetterInspector {
       found.push(...held.map(({ handle: _handle, ...message }) => message));
     }
     return found;
+  }
+
+  async originalBody(message: DeadLetterMessage): Promise<string> {
+    return message.body;
   }
 }

@@ -1,0 +1,30 @@
+import { isIP } from "node:net";
+import { AiConfigurationError } from "./AiConfigurationError.js";
+
+/**
+ * The AI service is reached over https; plain http only on this machine (a local model server),
+ * where nothing travels over a network. Loopback: 127.0.0.0/8, ::1 and `localhost`.
+ */
+export function assertSafeBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (error) {
+    throw new AiConfigurationError(`AI_BASE_URL is not a URL: ${JSON.stringify(baseUrl)}`, { cause: error });
+  }
+  if (url.username !== "" || url.password !== "") throw new AiConfigurationError("AI_BASE_URL must not carry credentials");
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
+  if (url.protocol === "http:") {
+    throw new AiConfigurationError(`AI_BASE_URL must use https for a remote host (${url.host}); plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost)`);
+  }
+  throw new AiConfigurationError(`AI_BASE_URL must be an https URL, got ${url.protocol}`);
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.split(".")[0] === "127";
+  if (isIP(host) === 6) return host === "::1";
+  return false;
+}
