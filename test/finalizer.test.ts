@@ -115,7 +115,7 @@ describe("finalizer pushes", () => {
     await pipeline.sql.query("UPDATE uploads SET processing_status = 'completed' WHERE id = $1", [done]);
     await pipeline.sql.query("UPDATE upload_batches SET status = 'processing', processed_uploads = 1, successful_uploads = 1 WHERE id = $1", [batchId]);
     const [strangers] = (await uploadIdsOf(await seedBatch(pipeline.sql, { userId: "stranger", uploads: 1 }))) as [string];
-    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id) VALUES ('forged-1', 'forged')");
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) VALUES ('forged-1', 'forged', now() + interval '1 hour')");
     pipeline.connections.open("forged-1");
 
     // Act: a message claiming the completed upload failed, and naming another batch's upload.
