@@ -34,7 +34,7 @@ describe("the local WebSocket gateway", () => {
 
   it("records an accepted connection under the token's user, serves the management API, and forgets it on close", async () => {
     const socket = await client.connect(() => {});
-    const [row] = await waitFor(async () => ((await connections()).length === 1 ? connections() : undefined), 5000, "the connection row");
+    const [row] = await waitFor(async () => ((await connections()).length === 1 ? connections() : undefined), 20_000, "the connection row");
     expect(row?.user_id).toBe("socket-user");
     const id = row?.connection_id ?? "";
     const management = new ApiGatewayManagementApiClient({ endpoint: stack.endpoints.managementEndpoint, region: stack.endpoints.region, credentials: stack.endpoints.credentials });
@@ -47,14 +47,14 @@ describe("the local WebSocket gateway", () => {
     await management.send(new DeleteConnectionCommand({ ConnectionId: id }));
     expect(await closed).toBe(1000);
     management.destroy();
-    await waitFor(async () => (await connections()).length === 0, 5000, "the row to be deleted by $disconnect");
+    await waitFor(async () => (await connections()).length === 0, 20_000, "the row to be deleted by $disconnect");
   });
 
   it("answers a frame that is not JSON with an error frame and keeps the socket open", async () => {
     const frames: unknown[] = [];
     const socket = await client.connect((message) => frames.push(message));
     socket.send("hello?");
-    await waitFor(() => frames.length > 0, 5000, "an error frame");
+    await waitFor(() => frames.length > 0, 20_000, "an error frame");
     expect(frames[0]).toMatchObject({ type: "error", code: "bad_request" });
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
@@ -101,7 +101,7 @@ describe("the local gateway's connection limits", () => {
     const socket = await client.connect(() => {});
 
     expect(await closeCode(socket)).toBe(1001);
-    await waitFor(async () => (await stack.pipeline.sql.query("SELECT 1 FROM connections")).rows.length === 0, 5000, "the record to go");
+    await waitFor(async () => (await stack.pipeline.sql.query("SELECT 1 FROM connections")).rows.length === 0, 20_000, "the record to go");
   });
 
   it("closes a busy connection at the end of its lifetime", async () => {

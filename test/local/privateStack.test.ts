@@ -133,7 +133,7 @@ describe("the local stack's engines take only the stack's own callers", () => {
       await expect(post(createLocalCredentials(), JSON.stringify({ type: "forged" }))).rejects.toMatchObject({ name: "UnrecognizedClientException", $metadata: { httpStatusCode: 403 } });
       await expect(post({ ...stack.endpoints.credentials, secretAccessKey: "not-the-secret" }, JSON.stringify({ type: "forged" }))).rejects.toMatchObject({ name: "InvalidSignatureException" });
       await post(stack.endpoints.credentials, JSON.stringify({ type: "signed" }));
-      await waitFor(() => received.some((message) => (message as { type?: string }).type === "signed"), 5000, "the signed frame");
+      await waitFor(() => received.some((message) => (message as { type?: string }).type === "signed"), 20_000, "the signed frame");
       expect(received).not.toContainEqual({ type: "forged" });
     });
   });

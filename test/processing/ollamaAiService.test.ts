@@ -162,7 +162,7 @@ describe("OllamaAiService against a server speaking the Ollama API", () => {
 
     // Assess
     expect(error).toBeInstanceOf(PermanentProcessingError);
-    expect((error as Error).message).toBe(`AI service redirected /api/generate (HTTP 307 to ${ollama.baseUrl}/elsewhere): redirects are not followed; set AI_BASE_URL to the server itself`);
+    expect((error as Error).message).toBe(`AI service redirected /api/generate (HTTP 307 to ${ollama.baseUrl}/elsewhere): redirects are not followed, so AI_BASE_URL must name the server itself`);
     expect(ollama.calls("/elsewhere")).toBe(0);
     expect(ollama.calls("/api/generate")).toBe(1);
   });

@@ -40,7 +40,7 @@ describe("a connection is served within its token's lifetime and its frame rate"
     // Prepare: a token that expires in 3 seconds (JWT expiry has whole seconds).
     const client = await watchedSocket(stack, await issueToken(stack.endpoints.authSecret, "alice", 3));
     client.socket.send(subscribeFrame());
-    await waitFor(() => client.frames.length > 0, 5000, "the snapshot");
+    await waitFor(() => client.frames.length > 0, 20_000, "the snapshot");
     expect(client.frames[0]).toMatchObject({ type: "batch.snapshot", batchId });
     const { rows } = await stack.pipeline.sql.query<{ seconds: number }>("SELECT extract(epoch FROM token_expires_at - now())::float8 AS seconds FROM connections WHERE user_id = 'alice'");
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, (rows[0]?.seconds ?? 3) * 1000) + 200));
@@ -63,7 +63,7 @@ describe("a connection is served within its token's lifetime and its frame rate"
     // Act: the issue's 300 subscribes from one socket, each sent once the last is answered.
     for (let frame = 0; frame < 300 && client.errorCodes().length === 0; frame++) {
       client.socket.send(subscribeFrame());
-      await waitFor(() => client.frames.length > frame, 5000, `answer ${frame + 1}`);
+      await waitFor(() => client.frames.length > frame, 20_000, `answer ${frame + 1}`);
     }
     const code = await client.closed;
 
@@ -94,7 +94,7 @@ describe("a connection is served within its token's lifetime and its frame rate"
 
     for (let frame = 0; frame < frames; frame++) {
       client.socket.send(subscribeFrame());
-      await waitFor(() => client.frames.length > frame, 5000, `answer ${frame + 1}`);
+      await waitFor(() => client.frames.length > frame, 20_000, `answer ${frame + 1}`);
       if (frame >= clientFrames.burst / 2) await new Promise((resolve) => setTimeout(resolve, 1000 / clientFrames.refillPerSecond));
     }
 

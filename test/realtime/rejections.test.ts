@@ -77,7 +77,7 @@ describe("the WebSocket API refuses what it must", () => {
     async function answerTo(frame: string): Promise<PushMessage> {
       const before = frames.length;
       socket.send(frame);
-      await waitFor(() => frames.length > before, 5000, "an answer");
+      await waitFor(() => frames.length > before, 20_000, "an answer");
       return frames[before] as PushMessage;
     }
 

@@ -28,10 +28,10 @@ describe("sweeping stale connections", () => {
     const live = await waitFor(async () => {
       const { rows } = await sql.query<{ connection_id: string }>("SELECT connection_id FROM connections ORDER BY connected_at");
       return rows.length === 2 ? rows.map((row) => row.connection_id) : undefined;
-    }, 5000, "two connection rows");
+    }, 20_000, "two connection rows");
     const expiring = await client.connect(() => {});
     const expiringClosed = new Promise<number>((resolve) => expiring.once("close", resolve));
-    await waitFor(async () => (await sql.query("SELECT 1 FROM connections")).rowCount === 3, 5000, "the third connection row");
+    await waitFor(async () => (await sql.query("SELECT 1 FROM connections")).rowCount === 3, 20_000, "the third connection row");
     await sql.query("UPDATE connections SET token_expires_at = now() - interval '1 second' WHERE connection_id <> ALL($1::text[])", [live]);
     await sql.query("UPDATE connections SET connected_at = now() - interval '20 minutes' WHERE connection_id = $1", [live[1]]);
     await sql.query(

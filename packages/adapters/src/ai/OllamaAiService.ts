@@ -106,7 +106,7 @@ export class OllamaAiService implements AiService {
       if (response.status >= 300 && response.status < 400) {
         await response.body?.cancel();
         const location = response.headers.get("location");
-        throw new PermanentProcessingError(`AI service redirected ${url.pathname} (HTTP ${response.status}${location ? ` to ${location}` : ""}): redirects are not followed; set AI_BASE_URL to the server itself`);
+        throw new PermanentProcessingError(`AI service redirected ${url.pathname} (HTTP ${response.status}${location ? ` to ${location}` : ""}): redirects are not followed, so AI_BASE_URL must name the server itself`);
       }
       text = await readWithin(response, maxAnswerBytes, url.pathname);
     } catch (error) {

@@ -82,6 +82,8 @@ function forkChild(bench: BenchStack, input: FanOutChildInput, links: LinkVariab
       PG_LOCAL_WS_PROXY: endpoints.pgProxy,
       AWS_REGION: endpoints.region,
       SQS_ENDPOINT: endpoints.sqsEndpoint,
+      S3_ENDPOINT: endpoints.s3Endpoint,
+      MEDIA_BUCKET: endpoints.bucket,
       BATCHES_QUEUE_URL: queues.batches.url,
       BATCHES_DLQ_URL: queues.batches.dlqUrl,
       UPLOADS_QUEUE_URL: queues.uploads.url,
