@@ -1,3 +1,5 @@
+import { DASHBOARD_PACE, FramePacer, type FramePace } from "./FramePacer.js";
+
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "stopped";
 
 export interface Backoff {
@@ -13,6 +15,8 @@ export interface ReconnectingSocketOptions {
   onOpen: () => void;
   onState: (state: ConnectionState, retryInMillis?: number) => void;
   backoff?: Backoff;
+  /** How fast frames may go out (the server closes a connection over its frame bucket). */
+  pace?: FramePace;
 }
 
 /** A connection that stayed up this long was healthy: the next failure starts the backoff afresh. */
@@ -39,9 +43,13 @@ export class ReconnectingSocket {
   private openedAt = 0;
   private stopped = true;
   private readonly backoff: Backoff;
+  private readonly pacer: FramePacer;
 
   constructor(private readonly options: ReconnectingSocketOptions) {
     this.backoff = options.backoff ?? { baseMillis: 500, maxMillis: 30_000 };
+    this.pacer = new FramePacer(options.pace ?? DASHBOARD_PACE, (text) => {
+      if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(text);
+    });
   }
 
   start(): void {
@@ -54,6 +62,7 @@ export class ReconnectingSocket {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.pacer.clear();
     this.socket?.close(1000, "signed out");
     this.socket = undefined;
     this.options.onState("stopped");
@@ -66,9 +75,12 @@ export class ReconnectingSocket {
     this.open("reconnecting");
   }
 
-  /** Sends a frame if connected; frames missed while disconnected are replaced by the catch-up on open. */
+  /**
+   * Sends a frame if connected, paced under the server's frame bucket; frames missed while
+   * disconnected are replaced by the catch-up on open.
+   */
   send(frame: unknown): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.socket?.readyState === WebSocket.OPEN) this.pacer.send(JSON.stringify(frame));
   }
 
   private open(state: ConnectionState): void {
@@ -94,6 +106,7 @@ export class ReconnectingSocket {
     socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = undefined;
+      this.pacer.clear();
       if (this.stopped) return;
       if (this.openedAt > 0 && Date.now() - this.openedAt >= STABLE_MILLIS) this.attempt = 0;
       this.openedAt = 0;
