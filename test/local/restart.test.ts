@@ -9,7 +9,7 @@ import { batchState } from "@pipeline/testkit";
 import { StackProcess, type StackPorts } from "../support/StackProcess.js";
 import { waitFor } from "../support/waitFor.js";
 
-const UPLOADS = 200;
+const UPLOADS = 120;
 /**
  * Each start builds the bundles into its own folder (the second reuses them) and cold-starts the
  * function containers; on two busy cores that takes minutes, not the suite's default 2.
@@ -25,7 +25,7 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
   // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
   // gives nothing a chance to flush or to hand messages back.
   it.each(["SIGINT", "SIGKILL"] as const)(
-    "%s to every process of the stack, then npm start again: 200 real images through the upload service, all completed, none failed, no container left behind",
+    "%s to every process of the stack, then npm start again: 120 real images through the upload service, all completed, none failed, no container left behind",
     async (signal) => {
       // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
       const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
@@ -33,6 +33,7 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
       const ports: StackPorts = {
         PORT: await freePort(),
         WS_PORT: await freePort(),
+        WS_MANAGEMENT_PORT: await freePort(),
         SQS_PORT: await freePort(),
         PG_PORT: await freePort(),
         PG_PROXY_PORT: await freePort(),
@@ -50,7 +51,7 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
       const { batchId } = await client.submit(await generateImages(UPLOADS));
       const atStop = await waitFor(async () => {
         const state = await batchState(database, batchId);
-        return state.processed >= 40 ? state : undefined;
+        return state.processed >= 20 ? state : undefined;
       }, 150_000, "the batch to be under way");
 
       const containers = first.containerPids();

@@ -9,6 +9,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 export interface StackPorts {
   PORT: number;
   WS_PORT: number;
+  WS_MANAGEMENT_PORT: number;
   SQS_PORT: number;
   PG_PORT: number;
   PG_PROXY_PORT: number;
