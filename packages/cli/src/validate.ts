@@ -1,10 +1,8 @@
-import { QUEUE_NAMES, type QueueName } from "@pipeline/core";
+import { isUuid, QUEUE_NAMES, type QueueName } from "@pipeline/core";
 import { CliError } from "./CliError.js";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function batchIdArg(value: string): string {
-  if (!UUID.test(value)) throw new CliError(`malformed id: "${value}" is not a batch id (a UUID)`);
+  if (!isUuid(value)) throw new CliError(`malformed id: "${value}" is not a batch id (a UUID)`);
   return value.toLowerCase();
 }
 

@@ -37,6 +37,7 @@ export {
 export { mapWithConcurrency } from "./support/mapWithConcurrency.js";
 export { withDeadline } from "./support/withDeadline.js";
 export { abortableSleep } from "./support/abortableSleep.js";
+export { isLoopbackHost } from "./support/isLoopbackHost.js";
 export { InvalidTokenError, type TokenVerifier, type VerifiedToken } from "./ports/TokenVerifier.js";
 export { openConnection, closeConnection, type ConnectionDeps } from "./connection/connections.js";
 export { admitClientFrame, type FrameDeps } from "./connection/admitClientFrame.js";

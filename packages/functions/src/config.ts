@@ -1,4 +1,5 @@
 import { environments, secretResourceNames, variables, type EnvironmentConfig, type EnvironmentName, type Variable } from "@pipeline/wiring";
+import { isLoopbackHost } from "@pipeline/core";
 import { Resource } from "sst/resource";
 
 export type FanoutConfig = EnvironmentConfig<"fanout">;
@@ -99,7 +100,7 @@ function requireJwksSettings(config: WebSocketConfig): WebSocketConfig {
 /** A local identity provider (tests, the local stack) may serve its keys over plain http. */
 function isLoopback(url: string): boolean {
   const { protocol, hostname } = new URL(url);
-  return protocol === "http:" && (hostname === "127.0.0.1" || hostname === "localhost" || hostname === "[::1]");
+  return protocol === "http:" && isLoopbackHost(hostname);
 }
 
 export const readFanoutConfig = (env?: Env, secrets?: SecretSource) => readEnvironment("fanout", env, secrets);

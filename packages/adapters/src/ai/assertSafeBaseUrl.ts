@@ -1,4 +1,4 @@
-import { isIP } from "node:net";
+import { isLoopbackHost } from "@pipeline/core";
 import { AiConfigurationError } from "./AiConfigurationError.js";
 
 /**
@@ -14,17 +14,10 @@ export function assertSafeBaseUrl(baseUrl: string): URL {
   }
   if (url.username !== "" || url.password !== "") throw new AiConfigurationError("AI_BASE_URL must not carry credentials");
   if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url;
   if (url.protocol === "http:") {
     throw new AiConfigurationError(`AI_BASE_URL must use https for a remote host (${url.host}); plain http is allowed only to loopback (127.0.0.0/8, ::1, localhost)`);
   }
   throw new AiConfigurationError(`AI_BASE_URL must be an https URL, got ${url.protocol}`);
 }
 
-function isLoopback(hostname: string): boolean {
-  const host = hostname.startsWith("[") && hostname.endsWith("]") ? hostname.slice(1, -1) : hostname;
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.split(".")[0] === "127";
-  if (isIP(host) === 6) return host === "::1";
-  return false;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProcessingTimeoutError } from "../errors.js";
+import { isLoopbackHost } from "./isLoopbackHost.js";
 import { mapWithConcurrency } from "./mapWithConcurrency.js";
 import { withDeadline } from "./withDeadline.js";
 
@@ -40,5 +41,12 @@ describe("withDeadline", () => {
 
   it("rejects at once when no time is left", async () => {
     await expect(withDeadline(0, async () => "never")).rejects.toThrow(/within 0 ms/);
+  });
+});
+
+describe("isLoopbackHost", () => {
+  it("takes localhost, 127.0.0.0/8 and ::1 (bracketed as URLs write it), and nothing else", () => {
+    expect(["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"].filter(isLoopbackHost)).toHaveLength(5);
+    expect(["localhost.example.com", "128.0.0.1", "127.0.0.256", "10.0.0.1", "::2", "example.com", "127.0.0.1.nip.io"].filter(isLoopbackHost)).toEqual([]);
   });
 });
