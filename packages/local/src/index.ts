@@ -6,7 +6,7 @@ export { startManagementServer, type ManagementServer } from "./gateway/startMan
 export { createPipeline, localSqsClient, type InProcessPipeline, type PipelineOptions } from "./pipeline/createPipeline.js";
 export { createContainerPipeline, type ContainerPipeline, type ContainerPipelineOptions } from "./pipeline/createContainerPipeline.js";
 export type { Pipeline } from "./pipeline/Pipeline.js";
-export type { StageSecrets } from "./pipeline/localResourceValues.js";
+export { localResourceValues, type StageSecrets } from "./pipeline/localResourceValues.js";
 export { buildFunctions, REPOSITORY_ROOT, type BuiltFunction, type BuiltFunctions } from "./lambda/buildFunctions.js";
 export { FunctionContainers } from "./lambda/FunctionContainers.js";
 export { ContainerPool, type ColdStart, type ContainerLogLine } from "./lambda/ContainerPool.js";

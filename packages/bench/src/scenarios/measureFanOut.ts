@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
-import { REPOSITORY_ROOT, writeLinkedSecrets, type LinkVariables } from "@pipeline/local";
-import { secretResourceNames } from "@pipeline/wiring";
+import { localResourceValues, REPOSITORY_ROOT, writeLinkedSecrets, type LinkVariables } from "@pipeline/local";
+import { buildEnvironment, secretResourceNames } from "@pipeline/wiring";
 import { deleteBatches, seedBatch } from "../environment/batches.js";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import { FAN_OUT_CHILD_INPUT, type FanOutChildInput, type FanOutChildResult } from "../fanout/fanOutChildProtocol.js";
@@ -70,6 +70,10 @@ async function runChild(context: BenchContext, bench: BenchStack, input: FanOutC
 
 function forkChild(bench: BenchStack, input: FanOutChildInput, links: LinkVariables): Promise<FanOutChildResult> {
   const { endpoints, queues } = bench.stack;
+  // The fan-out's contract, valued from this stack as the container runtime values it (the
+  // secret, its connection string, comes through the links file instead).
+  const valueOf = localResourceValues({ ...endpoints, queues });
+  const contract = buildEnvironment("fanout", (variable) => (variable.from === "secret" ? undefined : valueOf(variable)));
   const child = fork(childScript, [], {
     cwd: REPOSITORY_ROOT,
     execArgv: ["--expose-gc", ...lambdaMemoryFlags(bench.wiring.functions.fanout.memoryMb), "--import", "tsx"],
@@ -79,15 +83,8 @@ function forkChild(bench: BenchStack, input: FanOutChildInput, links: LinkVariab
       [FAN_OUT_CHILD_INPUT]: JSON.stringify(input),
       // The fan-out Lambda's environment, as the deployment sets it.
       ...links,
-      PG_LOCAL_WS_PROXY: endpoints.pgProxy,
+      ...contract,
       AWS_REGION: endpoints.region,
-      SQS_ENDPOINT: endpoints.sqsEndpoint,
-      S3_ENDPOINT: endpoints.s3Endpoint,
-      MEDIA_BUCKET: endpoints.bucket,
-      BATCHES_QUEUE_URL: queues.batches.url,
-      BATCHES_DLQ_URL: queues.batches.dlqUrl,
-      UPLOADS_QUEUE_URL: queues.uploads.url,
-      PROGRESS_QUEUE_URL: queues.progress.url,
       // On AWS the function's role provides credentials; the local engine takes the stack's key pair.
       AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
