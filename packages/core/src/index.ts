@@ -38,6 +38,7 @@ export { mapWithConcurrency } from "./support/mapWithConcurrency.js";
 export { withDeadline } from "./support/withDeadline.js";
 export { abortableSleep } from "./support/abortableSleep.js";
 export { isLoopbackHost } from "./support/isLoopbackHost.js";
+export { readWithinBytes } from "./support/readWithinBytes.js";
 export { InvalidTokenError, type TokenVerifier, type VerifiedToken } from "./ports/TokenVerifier.js";
 export { openConnection, closeConnection, type ConnectionDeps } from "./connection/connections.js";
 export { admitClientFrame, type FrameDeps } from "./connection/admitClientFrame.js";

@@ -1,4 +1,4 @@
-import { abortableSleep, errorMessage, PermanentProcessingError } from "@pipeline/core";
+import { abortableSleep, errorMessage, PermanentProcessingError, readWithinBytes } from "@pipeline/core";
 import { AiServiceError, summarizeMedia, type AiService, type DescribeRequest, type Description, type Embedding, type EmbedRequest } from "@pipeline/media";
 import { z } from "zod";
 import { assertSafeBaseUrl } from "./assertSafeBaseUrl.js";
@@ -145,20 +145,9 @@ async function readWithin(response: Response, maxBytes: number, path: string): P
     throw tooLarge();
   }
   if (!response.body) return "";
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  let bytes = 0;
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    bytes += value.byteLength;
-    if (bytes > maxBytes) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    text += decoder.decode(value, { stream: true });
-  }
+  const bytes = await readWithinBytes(response.body, maxBytes);
+  if (!bytes) throw tooLarge();
+  return new TextDecoder().decode(bytes);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ProcessingTimeoutError } from "../errors.js";
 import { isLoopbackHost } from "./isLoopbackHost.js";
+import { readWithinBytes } from "./readWithinBytes.js";
 import { mapWithConcurrency } from "./mapWithConcurrency.js";
 import { withDeadline } from "./withDeadline.js";
 
@@ -48,5 +49,25 @@ describe("isLoopbackHost", () => {
   it("takes localhost, 127.0.0.0/8 and ::1 (bracketed as URLs write it), and nothing else", () => {
     expect(["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"].filter(isLoopbackHost)).toHaveLength(5);
     expect(["localhost.example.com", "128.0.0.1", "127.0.0.256", "10.0.0.1", "::2", "example.com", "127.0.0.1.nip.io"].filter(isLoopbackHost)).toEqual([]);
+  });
+});
+
+describe("readWithinBytes", () => {
+  async function* chunks(sizes: number[], read: number[]) {
+    for (const [index, size] of sizes.entries()) {
+      read.push(index);
+      yield new Uint8Array(size).fill(index + 1);
+    }
+  }
+
+  it("joins the chunks of a stream within the limit, the limit itself included", async () => {
+    const bytes = await readWithinBytes(chunks([2, 3], []), 5);
+    expect(Array.from(bytes ?? [])).toEqual([1, 1, 2, 2, 2]);
+  });
+
+  it("gives undefined at the first chunk past the limit, and reads no further", async () => {
+    const read: number[] = [];
+    expect(await readWithinBytes(chunks([4, 4, 4], read), 5)).toBeUndefined();
+    expect(read).toEqual([0, 1]);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readWithinBytes } from "@pipeline/core";
 import type { LocalCredentials } from "../auth/LocalCredentials.js";
 import { signatureErrorResponse } from "../auth/signatureErrors.js";
 import { SignatureVerifier } from "../auth/verifySignature.js";
@@ -67,12 +68,6 @@ export async function startManagementServer(registry: ConnectionRegistry, option
 
 /** The whole body, or undefined past API Gateway's limit for a posted message. */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_POST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readWithinBytes(request, MAX_POST_BYTES);
+  return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -8,6 +8,7 @@ import { subscribe } from "node:diagnostics_channel";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { startFauxqs } from "fauxqs";
+import { readWithinBytes } from "@pipeline/core";
 import type { LocalCredentials } from "../auth/LocalCredentials.js";
 import { signatureErrorResponse } from "../auth/signatureErrors.js";
 import { SignatureVerifier } from "../auth/verifySignature.js";
@@ -97,13 +98,7 @@ function isSqsRequest(headers: IncomingHttpHeaders): boolean {
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error(`request body over ${MAX_BODY_BYTES} bytes`), { statusCode: 413 });
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readWithinBytes(stream as AsyncIterable<Uint8Array>, MAX_BODY_BYTES);
+  if (!bytes) throw Object.assign(new Error(`request body over ${MAX_BODY_BYTES} bytes`), { statusCode: 413 });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
