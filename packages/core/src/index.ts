@@ -10,17 +10,30 @@ export * from "./messages/schemas.js";
 export { parseMessage, type ParseResult } from "./messages/parseMessage.js";
 export type { Logger, LogAttributes } from "./ports/Logger.js";
 export type { BatchRepository, FanOutStart, ProgressAdvance, UploadStateRequest } from "./ports/BatchRepository.js";
-export type { UploadClaim, UploadRef, UploadRepository } from "./ports/UploadRepository.js";
+export type { RecordedOutcomes, UploadClaim, UploadRef, UploadRepository } from "./ports/UploadRepository.js";
 export type { Connection, ConnectionRepository, FrameAdmission, FrameBucket, NewConnection } from "./ports/ConnectionRepository.js";
 export type { BatchQueue, ProgressQueue, UploadQueue } from "./ports/queues.js";
 export type { ConnectionNotifier, PushResult } from "./ports/ConnectionNotifier.js";
 export type { ProcessingContext, UploadProcessor } from "./ports/UploadProcessor.js";
 export type { StageResults, StageStore } from "./ports/StageStore.js";
 export type { BatchCounters } from "./batch/BatchCounters.js";
+export { countersOf } from "./batch/countersOf.js";
+export {
+  BATCH_PRIORITIES,
+  estimateSecondsLeft,
+  isValidMaxInFlight,
+  MAX_IN_FLIGHT_LIMIT,
+  type BatchFlow,
+  type BatchPriority,
+  type FlowPolicy,
+  type RateSample,
+  type Release,
+} from "./flow/batchFlow.js";
+export { sendReleased, type SendReleasedDeps } from "./flow/sendReleased.js";
 export * from "./progress/serverMessages.js";
 export { changedUploads } from "./progress/changedUploads.js";
 export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
-export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutOptions, type FanOutResult } from "./fanout/fanOutBatch.js";
+export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
 export {
   decideRetry,
@@ -47,7 +60,8 @@ export { readBatch, MAX_UPLOADS_PER_PAGE } from "./batch/readBatch.js";
 export { resumeUnfinishedBatches, type ResumeDeps } from "./fanout/resumeUnfinishedBatches.js";
 export { subscribeToBatch, SNAPSHOT_PAGE_SIZE } from "./connection/subscribeToBatch.js";
 export { sweepStaleConnections, type SweepDeps, type SweepOptions } from "./connection/sweepStaleConnections.js";
-export type { BatchControls, CancelOutcome, RetryOutcome } from "./ports/BatchControls.js";
+export type { BatchControls, CancelOutcome, ControlScope, FlowChange, FlowOutcome, RetryOutcome } from "./ports/BatchControls.js";
+export { changeBatchFlow, pauseBatch, resumeBatch, type ControlRequest, type FlowControlDeps } from "./operations/flowControls.js";
 export { cancelBatch, type CancelBatchDeps } from "./operations/cancelBatch.js";
 export { retryFailedUploads, type RetryFailedDeps } from "./operations/retryFailedUploads.js";
 export type { BatchMaintenance, CounterRepair, Counters, StalledBatch } from "./ports/BatchMaintenance.js";

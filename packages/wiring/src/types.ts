@@ -122,9 +122,14 @@ export interface Wiring {
     pushConcurrency: number;
   };
   fanOut: {
-    pageSize: number;
+    /** SendMessageBatch calls in flight while a window is sent. */
     sendConcurrency: number;
-    /** Hand over to a follow-up message when less than this much time remains. */
-    reserveMillis: number;
   };
+  /**
+   * How a batch's uploads are released (docs/design.md, "Flow control"): a window of at most
+   * `defaultMaxInFlight` uploads in flight per batch (a batch may have its own), refilled as they
+   * finish; a bulk batch's window shrinks to `bulkShareWhileInteractive` of it while an interactive
+   * batch runs.
+   */
+  flowControl: { defaultMaxInFlight: number; bulkShareWhileInteractive: number };
 }

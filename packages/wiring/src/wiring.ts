@@ -93,5 +93,8 @@ export const wiring: Wiring = {
   requeue: { maxRequeues: 12, baseDelaySeconds: 5, maxDelaySeconds: 300 },
   worker: { commitReserveMillis: 5_000, aiTimeoutMillis: 30_000, maxUploadBytes: 50 * 1024 * 1024 },
   finalizer: { pushConcurrency: 16 },
-  fanOut: { pageSize: 500, sendConcurrency: 8, reserveMillis: 15_000 },
+  fanOut: { sendConcurrency: 8 },
+  // A window of 40 keeps 2 cores (the local stack) or 4 worker invocations (AWS) busy on one batch,
+  // while a batch submitted behind it waits for at most one window's uploads (docs/benchmarks.md).
+  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25 },
 };

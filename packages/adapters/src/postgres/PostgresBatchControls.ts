@@ -1,4 +1,4 @@
-import type { BatchControls, BatchStatus, CancelOutcome, RetryOutcome } from "@pipeline/core";
+import type { BatchControls, BatchPriority, BatchStatus, CancelOutcome, ControlScope, FlowChange, FlowOutcome, RetryOutcome } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
 
 // The batch row is locked first; its remaining uploads are cancelled and counted in the same
@@ -6,10 +6,10 @@ import type { Sql } from "./Sql.js";
 // terminal and skipped here) or finds it cancelled.
 const CANCEL = `
   WITH target AS (
-    SELECT id, status FROM upload_batches WHERE id = $1 FOR UPDATE
+    SELECT id, status FROM upload_batches WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE
   ), moved AS (
     UPDATE uploads u
-       SET processing_status = 'cancelled', cancel_reason = 'operator', updated_at = now()
+       SET processing_status = 'cancelled', cancel_reason = $3, updated_at = now()
       FROM target
      WHERE target.status IN ('pending', 'processing') AND u.batch_id = target.id
        AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
@@ -20,7 +20,7 @@ const CANCEL = `
            total_uploads = (SELECT count(*) FROM uploads WHERE batch_id = $1),
            processed_uploads = b.processed_uploads + (SELECT count(*) FROM moved),
            cancelled_uploads = b.cancelled_uploads + (SELECT count(*) FROM moved),
-           error_message = 'cancelled by an operator',
+           error_message = $4,
            progress_version = b.progress_version + 1,
            completed_at = now(), updated_at = now()
       FROM target
@@ -44,7 +44,9 @@ const RETRY_FAILED = `
      ORDER BY u.id FOR UPDATE OF u
   ), moved AS (
     UPDATE uploads u
-       SET processing_status = 'pending', error_message = NULL, cancel_reason = NULL, attempts = 0, updated_at = now()
+       SET processing_status = 'pending', error_message = NULL, cancel_reason = NULL, attempts = 0, updated_at = now(),
+           -- Released before: held, so the batch message after this releases them first, within the window.
+           held = true
       FROM locked
      WHERE u.id = locked.id
     RETURNING u.id
@@ -66,15 +68,91 @@ const RETRY_FAILED = `
   SELECT target.status AS previous_status, (SELECT failed + cancelled FROM tally) AS retried
     FROM target`;
 
+// Pause, resume and flow changes lock the batch row, as releases do, so a release reads the state
+// either before the change or after it. Another user's batch is not found (the owner's scope).
+const TARGET = `SELECT id, status, paused_at, priority, max_in_flight FROM upload_batches
+                 WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE`;
+const FLOW_RESULT = `
+  SELECT t.status, EXISTS (SELECT 1 FROM changed) AS changed,
+         coalesce((SELECT paused FROM changed), t.paused_at IS NOT NULL) AS paused,
+         coalesce((SELECT priority FROM changed), t.priority) AS priority,
+         CASE WHEN EXISTS (SELECT 1 FROM changed) THEN (SELECT max_in_flight FROM changed) ELSE t.max_in_flight END AS max_in_flight
+    FROM target t`;
+
+const PAUSE = `
+  WITH target AS (${TARGET}), changed AS (
+    UPDATE upload_batches b SET paused_at = now(), updated_at = now()
+      FROM target t WHERE b.id = t.id AND t.status IN ('pending', 'processing') AND t.paused_at IS NULL
+    RETURNING true AS paused, b.priority, b.max_in_flight
+  ) ${FLOW_RESULT}`;
+
+// The time paused after the batch started is kept out of its rate (the time-left estimate).
+const RESUME = `
+  WITH target AS (${TARGET}), changed AS (
+    UPDATE upload_batches b
+       SET paused_at = NULL, updated_at = now(),
+           paused_millis = b.paused_millis + CASE WHEN b.started_at IS NULL THEN 0
+             ELSE greatest(0, floor(extract(epoch FROM now() - greatest(b.paused_at, b.started_at)) * 1000))::bigint END
+      FROM target t WHERE b.id = t.id AND t.status IN ('pending', 'processing') AND t.paused_at IS NOT NULL
+    RETURNING false AS paused, b.priority, b.max_in_flight
+  ) ${FLOW_RESULT}`;
+
+// $3: whether the window is set ($4, NULL for the default); $5: the priority, NULL to keep it.
+const CHANGE_FLOW = `
+  WITH target AS (${TARGET}), changed AS (
+    UPDATE upload_batches b
+       SET max_in_flight = CASE WHEN $3::boolean THEN $4::int ELSE b.max_in_flight END,
+           priority = coalesce($5, b.priority), updated_at = now()
+      FROM target t
+     WHERE b.id = t.id AND t.status IN ('pending', 'processing')
+       AND (($3::boolean AND t.max_in_flight IS DISTINCT FROM $4::int) OR ($5::text IS NOT NULL AND t.priority <> $5))
+    RETURNING b.paused_at IS NOT NULL AS paused, b.priority, b.max_in_flight
+  ) ${FLOW_RESULT}`;
+
+interface FlowRow extends Record<string, unknown> {
+  status: BatchStatus;
+  changed: boolean;
+  paused: boolean;
+  priority: BatchPriority;
+  max_in_flight: number | null;
+}
+
 export class PostgresBatchControls implements BatchControls {
   constructor(private readonly sql: Sql) {}
 
-  async cancel(batchId: string): Promise<CancelOutcome> {
-    const { rows } = await this.sql.query<{ previous_status: BatchStatus; cancelled: number }>(CANCEL, [batchId]);
+  async cancel(batchId: string, scope: ControlScope = {}): Promise<CancelOutcome> {
+    const byOwner = scope.ownerId !== undefined;
+    const { rows } = await this.sql.query<{ previous_status: BatchStatus; cancelled: number }>(CANCEL, [
+      batchId,
+      scope.ownerId ?? null,
+      byOwner ? "owner" : "operator",
+      byOwner ? "cancelled by its owner" : "cancelled by an operator",
+    ]);
     const row = rows[0];
     if (!row) return { kind: "not-found" };
     if (row.previous_status !== "pending" && row.previous_status !== "processing") return { kind: "already-final", status: row.previous_status };
     return { kind: "cancelled", cancelledUploads: row.cancelled };
+  }
+
+  pause(batchId: string, scope: ControlScope = {}): Promise<FlowOutcome> {
+    return this.flow(PAUSE, [batchId, scope.ownerId ?? null]);
+  }
+
+  resume(batchId: string, scope: ControlScope = {}): Promise<FlowOutcome> {
+    return this.flow(RESUME, [batchId, scope.ownerId ?? null]);
+  }
+
+  changeFlow(batchId: string, change: FlowChange, scope: ControlScope = {}): Promise<FlowOutcome> {
+    const setsWindow = change.maxInFlight !== undefined;
+    return this.flow(CHANGE_FLOW, [batchId, scope.ownerId ?? null, setsWindow, setsWindow ? change.maxInFlight : null, change.priority ?? null]);
+  }
+
+  private async flow(statement: string, parameters: unknown[]): Promise<FlowOutcome> {
+    const { rows } = await this.sql.query<FlowRow>(statement, parameters);
+    const row = rows[0];
+    if (!row) return { kind: "not-found" };
+    if (row.status !== "pending" && row.status !== "processing") return { kind: "already-final", status: row.status };
+    return { kind: "applied", changed: row.changed, paused: row.paused, priority: row.priority, maxInFlight: row.max_in_flight };
   }
 
   async retryFailed(batchId: string): Promise<RetryOutcome> {

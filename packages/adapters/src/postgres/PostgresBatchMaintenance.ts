@@ -1,5 +1,6 @@
 import type { BatchMaintenance, CounterRepair, Counters, StalledBatch, UploadRef } from "@pipeline/core";
 import { inTransaction, type Database, type Sql } from "./Sql.js";
+import { NIL_UUID } from "./rows.js";
 
 const COUNTS_FROM_UPLOADS = `
   count(u.id)::int AS total,
@@ -100,7 +101,8 @@ export class PostgresBatchMaintenance implements BatchMaintenance {
     const { rows } = await this.database.query<{ id: string; batch_id: string }>(
       `UPDATE uploads SET updated_at = now()
         WHERE id IN (SELECT u.id FROM uploads u JOIN upload_batches b ON b.id = u.batch_id
-                      WHERE b.status = 'processing'
+                      WHERE b.status = 'processing' AND b.paused_at IS NULL
+                        AND u.id <= b.release_cursor AND NOT u.held
                         AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
                         AND u.updated_at < $1
                       ORDER BY u.updated_at LIMIT $2 FOR UPDATE OF u SKIP LOCKED)
@@ -110,10 +112,25 @@ export class PostgresBatchMaintenance implements BatchMaintenance {
     return rows.map((row) => ({ uploadId: row.id, batchId: row.batch_id }));
   }
 
+  async claimIdleWindows(before: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.database.query<{ id: string }>(
+      `UPDATE upload_batches SET updated_at = now()
+        WHERE id IN (SELECT b.id FROM upload_batches b
+                      WHERE b.status = 'processing' AND b.paused_at IS NULL AND b.updated_at < $1
+                        AND EXISTS (SELECT 1 FROM uploads u
+                                     WHERE u.batch_id = b.id AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
+                                       AND (u.held OR u.id > coalesce(b.release_cursor, '${NIL_UUID}'::uuid)))
+                      ORDER BY b.updated_at LIMIT $2 FOR UPDATE OF b SKIP LOCKED)
+       RETURNING id`,
+      [before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   async stalled(before: Date, limit: number): Promise<StalledBatch[]> {
     const { rows } = await this.database.query<{ id: string; user_id: string; total_uploads: number; processed_uploads: number; updated_at: Date }>(
       `SELECT id, user_id, total_uploads, processed_uploads, updated_at FROM upload_batches
-        WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
+        WHERE status = 'processing' AND paused_at IS NULL AND updated_at < $1 ORDER BY updated_at LIMIT $2`,
       [before, limit],
     );
     return rows.map((row) => ({

@@ -1,9 +1,9 @@
-import type { BatchPage, BatchReader, BatchView, UploadStatus, UploadView } from "@pipeline/core";
+import { countersOf, type BatchPage, type BatchReader, type BatchView, type UploadStatus, type UploadView } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
-import { NIL_UUID, type BatchRow } from "./rows.js";
+import { FLOW_COLUMNS, NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
 
-const BATCH_COLUMNS = `id, user_id, status, total_uploads, processed_uploads, successful_uploads, failed_uploads,
-  cancelled_uploads, progress_version, error_message, created_at, started_at, completed_at, updated_at`;
+const BATCH_COLUMNS = `b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads, b.failed_uploads,
+  b.cancelled_uploads, b.progress_version, b.error_message, b.created_at, b.started_at, b.completed_at, b.updated_at, ${FLOW_COLUMNS}`;
 
 /** A batch row with the columns a reader shows. */
 interface BatchViewRow extends BatchRow {
@@ -30,7 +30,7 @@ export class PostgresBatchReader implements BatchReader {
 
   async page(batchId: string, { after, limit }: { after: string | null; limit: number }): Promise<BatchPage | undefined> {
     const [batches, uploads] = await Promise.all([
-      this.sql.query<BatchViewRow>(`SELECT ${BATCH_COLUMNS} FROM upload_batches WHERE id = $1`, [batchId]),
+      this.sql.query<BatchViewRow>(`SELECT ${BATCH_COLUMNS} FROM upload_batches b WHERE b.id = $1`, [batchId]),
       this.sql.query<UploadRow>(
         `SELECT id, filename, processing_status, error_message, mime_type, file_size, thumbnail_path, description
            FROM uploads WHERE batch_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
@@ -66,7 +66,7 @@ export class PostgresBatchReader implements BatchReader {
 
   async listForUser(userId: string, limit: number): Promise<BatchView[]> {
     const { rows } = await this.sql.query<BatchViewRow>(
-      `SELECT ${BATCH_COLUMNS} FROM upload_batches WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
+      `SELECT ${BATCH_COLUMNS} FROM upload_batches b WHERE b.user_id = $1 ORDER BY b.created_at DESC LIMIT $2`,
       [userId, limit],
     );
     return rows.map(toView);
@@ -79,15 +79,8 @@ function iso(value: Date | string | null): string | null {
 
 function toView(row: BatchViewRow): BatchView {
   return {
-    batchId: row.id,
+    ...countersOf(toSnapshot(row)),
     userId: row.user_id,
-    status: row.status,
-    total: row.total_uploads,
-    processed: row.processed_uploads,
-    successful: row.successful_uploads,
-    failed: row.failed_uploads,
-    cancelled: row.cancelled_uploads,
-    version: Number(row.progress_version),
     errorMessage: row.error_message,
     createdAt: iso(row.created_at) ?? "",
     startedAt: iso(row.started_at),

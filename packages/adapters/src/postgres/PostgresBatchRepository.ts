@@ -1,6 +1,7 @@
-import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, ProgressAdvance, UploadChange, UploadStage, UploadStateRequest, UploadStatus } from "@pipeline/core";
+import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, FlowPolicy, ProgressAdvance, Release, UploadChange, UploadStage, UploadStateRequest, UploadStatus } from "@pipeline/core";
+import { NEXT_RELEASE_CURSOR, RELEASED_IDS, releaseCtes } from "./releaseWindow.js";
 import type { Sql } from "./Sql.js";
-import { NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
+import { FLOW_COLUMNS, NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
 
 const START_FAN_OUT = `
   WITH target AS (
@@ -18,12 +19,15 @@ const START_FAN_OUT = `
          EXISTS (SELECT 1 FROM claimed) AS claimed
     FROM target, actual`;
 
-const UNFINISHED_UPLOAD_IDS = `
-  SELECT id FROM uploads
-   WHERE batch_id = $1 AND id > $2
-     AND processing_status NOT IN ('completed', 'failed', 'cancelled')
-   ORDER BY id
-   LIMIT $3`;
+// The fan-out's release: a batch's first window, or a top-up (resume, a larger window, a retry).
+const RELEASE_WINDOW = `
+  WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3" })},
+  advanced AS (
+    UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}, released_at = now()
+      FROM rel_batch WHERE b.id = rel_batch.id
+    RETURNING b.id
+  )
+  SELECT (SELECT user_id FROM rel_batch) AS user_id, ${RELEASED_IDS} AS released`;
 
 // Locks the batches in key order so concurrent finalizers of overlapping sets cannot deadlock.
 // A batch whose failures passed its tolerance ends `failed` here: its remaining uploads are
@@ -71,7 +75,7 @@ const ADVANCE_PROGRESS = `
     FROM advanced LEFT JOIN cancelled_per_batch c ON c.batch_id = advanced.id
    WHERE b.id = advanced.id
   RETURNING b.id, b.user_id, b.status, b.total_uploads, b.processed_uploads, b.successful_uploads,
-            b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at,
+            b.failed_uploads, b.cancelled_uploads, b.progress_version, b.started_at, ${FLOW_COLUMNS},
             advanced.status AS previous_status, advanced.updated_at AS previous_updated_at,
             advanced.was_final AND advanced.pushed_version >= advanced.progress_version AS pushed_before`;
 
@@ -120,9 +124,10 @@ export class PostgresBatchRepository implements BatchRepository {
     return rows[0]?.status;
   }
 
-  async unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]> {
-    const { rows } = await this.sql.query<{ id: string }>(UNFINISHED_UPLOAD_IDS, [batchId, after ?? NIL_UUID, limit]);
-    return rows.map((row) => row.id);
+  async releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release> {
+    const { rows } = await this.sql.query<{ user_id: string | null; released: string[] }>(RELEASE_WINDOW, [batchId, policy.defaultMaxInFlight, policy.bulkShareWhileInteractive]);
+    const row = rows[0];
+    return { ownerId: row?.user_id ?? "", uploadIds: row?.released ?? [] };
   }
 
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {

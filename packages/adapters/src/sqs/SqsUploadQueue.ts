@@ -27,11 +27,14 @@ export class SqsUploadQueue implements UploadQueue {
     this.retryBaseMillis = options.retryBaseMillis ?? 100;
   }
 
-  async sendAll(messages: readonly UploadMessage[]): Promise<void> {
+  async sendAll(messages: readonly UploadMessage[], options: { fairnessKey?: string } = {}): Promise<void> {
+    // A standard queue with MessageGroupId is an SQS fair queue: a tenant with a backlog does not
+    // hold up the others' messages (the local engine accepts the attribute and ignores it).
+    const group = options.fairnessKey ? { MessageGroupId: options.fairnessKey } : {};
     const chunks: SendMessageBatchRequestEntry[][] = [];
     for (let start = 0; start < messages.length; start += ENTRIES_PER_CALL) {
       chunks.push(
-        messages.slice(start, start + ENTRIES_PER_CALL).map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+        messages.slice(start, start + ENTRIES_PER_CALL).map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message), ...group })),
       );
     }
     await mapWithConcurrency(chunks, this.options.concurrency, (entries) => this.sendChunk(entries));

@@ -1,3 +1,4 @@
+import type { BatchPriority } from "../flow/batchFlow.js";
 import type { BatchStatus } from "./batchStatus.js";
 
 /** A batch's counters as committed, with the progress version they were read at. */
@@ -11,4 +12,9 @@ export interface BatchSnapshot {
   failedUploads: number;
   cancelledUploads: number;
   version: number;
+  priority: BatchPriority;
+  maxInFlight: number | null;
+  paused: boolean;
+  /** Milliseconds spent processing when read, not counting time paused; null before the fan-out starts it. */
+  activeMillis: number | null;
 }

@@ -41,6 +41,10 @@ export async function subscribeToBatch(
     successful: batch.successful,
     failed: batch.failed,
     cancelled: batch.cancelled,
+    priority: batch.priority,
+    maxInFlight: batch.maxInFlight,
+    paused: batch.paused,
+    secondsLeft: batch.secondsLeft,
     uploads,
     nextCursor,
   };

@@ -2,10 +2,12 @@ import { z } from "zod";
 import { UPLOAD_STAGES } from "../upload/types.js";
 import { UPLOAD_STATUSES } from "../upload/uploadStatus.js";
 
-/** Body of a batches-queue message. `cursor` is set only on a fan-out's own follow-up message. */
+/**
+ * Body of a batches-queue message: start the batch, or top up its window. (A `cursor` field, which
+ * the fan-out's follow-up messages carried before windows, is ignored like any unknown field.)
+ */
 export const batchMessageSchema = z.object({
   batchId: z.uuid(),
-  cursor: z.uuid().optional(),
 });
 export type BatchMessage = z.infer<typeof batchMessageSchema>;
 

@@ -34,6 +34,8 @@ export interface StalledReport extends StalledBatch {
 
 export interface ReconcileReport {
   resentBatches: string[];
+  /** Batches with uploads waiting for release and nothing moving: a batch message tops their window up. */
+  toppedUpBatches: string[];
   finalizationRequested: string[];
   /** Final batches whose final state no finalizer run recorded as pushed; a run was requested. */
   finalPushRequested: string[];
@@ -81,6 +83,12 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     for (const batchId of batches) logger.warn("unfinished uploads re-enqueued", { batchId, uploads: lostUploads.filter((upload) => upload.batchId === batchId).length });
   }
 
+  const toppedUpBatches = await deps.maintenance.claimIdleWindows(lostBefore, options.limit);
+  for (const batchId of toppedUpBatches) {
+    await deps.batchQueue.send({ batchId });
+    logger.warn("batch had uploads waiting for release and nothing in progress; window topped up", { batchId });
+  }
+
   const sweptConnections = await sweepStaleConnections(deps, { now: options.now, ...options.connectionSweep });
 
   const stalledBatches = await deps.maintenance.stalled(new Date(options.now.getTime() - options.stalledAfterSeconds * 1000), options.limit);
@@ -97,5 +105,5 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   deps.metrics?.count("CountersRepaired", repairedCounters.length);
   deps.metrics?.count("UploadsRequeued", lostUploads.length);
   deps.metrics?.count("StalledBatches", stalled.length);
-  return { resentBatches, finalizationRequested, finalPushRequested, repairedCounters, requeuedUploads: lostUploads.length, sweptConnections, stalled };
+  return { resentBatches, toppedUpBatches, finalizationRequested, finalPushRequested, repairedCounters, requeuedUploads: lostUploads.length, sweptConnections, stalled };
 }

@@ -36,7 +36,18 @@ export interface BatchMaintenance {
   finalButUnpushed(limit: number): Promise<string[]>;
   /** Batches whose counters differ from their uploads; each is re-counted and fixed under its row lock. */
   repairCounters(limit: number): Promise<CounterRepair[]>;
-  /** Non-terminal uploads of processing batches untouched since `before`; marks them as just resent. */
+  /**
+   * Released, unheld, non-terminal uploads of processing, unpaused batches untouched since
+   * `before` (their message was lost); marks them as just resent. Uploads not yet released are
+   * not lost: their window releases them.
+   */
   claimLostUploads(before: Date, limit: number): Promise<UploadRef[]>;
+  /**
+   * Processing, unpaused batches with uploads waiting for release (held, or beyond the window) and
+   * no change since `before`: a release missed (a refill that failed to send and to hold, a race
+   * with a resume). Marks them as just topped up.
+   */
+  claimIdleWindows(before: Date, limit: number): Promise<string[]>;
+  /** Processing batches without progress since `before`; a paused batch is waiting, not stalled. */
   stalled(before: Date, limit: number): Promise<StalledBatch[]>;
 }

@@ -1,6 +1,7 @@
 import type { UploadChange } from "../upload/types.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
 import type { BatchStatus } from "../batch/batchStatus.js";
+import type { FlowPolicy, Release } from "../flow/batchFlow.js";
 
 export type FanOutStart =
   | { kind: "not-found" }
@@ -36,8 +37,12 @@ export interface BatchRepository {
   /** Claims a pending batch for fan-out (conditional update) and corrects its total. */
   startFanOut(batchId: string): Promise<FanOutStart>;
   statusOf(batchId: string): Promise<BatchStatus | undefined>;
-  /** Ids of the batch's non-terminal uploads after `after`, in key order. */
-  unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]>;
+  /**
+   * Tops up a processing, unpaused batch's window, in one statement under the batch's row lock:
+   * its held uploads first, then the next ones in key order, as many as the window has room for.
+   * Returns the ids released, which the caller must send (none for a paused or final batch).
+   */
+  releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release>;
   /**
    * Bumps the progress version of each unfinished batch and finalizes those whose uploads are all
    * terminal, in one statement; a final batch keeps its version. Unknown ids are left out of the

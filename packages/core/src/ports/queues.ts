@@ -1,8 +1,11 @@
 import type { BatchMessage, ProgressMessage, UploadMessage } from "../messages/schemas.js";
 
 export interface UploadQueue {
-  /** Sends every message or throws; entries the queue rejects for a passing reason are re-sent. */
-  sendAll(messages: readonly UploadMessage[]): Promise<void>;
+  /**
+   * Sends every message or throws; entries the queue rejects for a passing reason are re-sent.
+   * `fairnessKey` names the tenant the messages belong to (SQS fair queues' MessageGroupId).
+   */
+  sendAll(messages: readonly UploadMessage[], options?: { fairnessKey?: string }): Promise<void>;
 }
 
 export interface BatchQueue {

@@ -1,5 +1,6 @@
 import type { BatchCounters } from "../batch/BatchCounters.js";
 import type { BatchSnapshot } from "../batch/BatchSnapshot.js";
+import { countersOf } from "../batch/countersOf.js";
 import type { UploadChange } from "../upload/types.js";
 import type { UploadStatus } from "../upload/uploadStatus.js";
 import { takeWithinBytes } from "./takeWithinBytes.js";
@@ -59,14 +60,7 @@ export function progressPush(snapshot: BatchSnapshot, changes: readonly UploadCh
   const carried = takeWithinBytes(changes, MAX_CHANGES_PER_PUSH);
   return {
     type: final ? "batch.completed" : "batch.progress",
-    batchId: snapshot.id,
-    version: snapshot.version,
-    status: snapshot.status,
-    total: snapshot.totalUploads,
-    processed: snapshot.processedUploads,
-    successful: snapshot.successfulUploads,
-    failed: snapshot.failedUploads,
-    cancelled: snapshot.cancelledUploads,
+    ...countersOf(snapshot),
     changes: carried,
     changesTruncated: carried.length < changes.length,
   };

@@ -1,7 +1,9 @@
 import { describeError } from "../describeError.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
-import type { ProgressQueue } from "../ports/queues.js";
+import type { ProgressQueue, UploadQueue } from "../ports/queues.js";
+import type { FlowPolicy, Release } from "../flow/batchFlow.js";
+import { sendReleased } from "../flow/sendReleased.js";
 import type { UploadRepository } from "../ports/UploadRepository.js";
 import type { UploadChange, UploadOutcome } from "../upload/types.js";
 
@@ -14,6 +16,9 @@ interface Pending {
 export interface OutcomeCommitterDeps {
   uploads: UploadRepository;
   progress: ProgressQueue;
+  /** Where the uploads released by an outcome commit (the window's refill) are sent. */
+  uploadQueue: UploadQueue;
+  flow: FlowPolicy;
   logger: Logger;
   metrics?: Metrics;
 }
@@ -68,12 +73,14 @@ export class OutcomeCommitter {
 
   private async commit(batchId: string, group: Pending): Promise<void> {
     const { deps } = this;
+    let released: Release = { ownerId: "", uploadIds: [] };
     try {
       if (group.outcomes.length > 0) {
-        const { counted, completed, failed } = await deps.uploads.recordOutcomes(batchId, group.outcomes);
-        deps.logger.info("upload outcomes committed", { batchId, outcomes: group.outcomes.length, counted });
-        deps.metrics?.count("UploadsCompleted", completed);
-        deps.metrics?.count("UploadsFailed", failed);
+        const recorded = await deps.uploads.recordOutcomes(batchId, group.outcomes, deps.flow);
+        released = recorded.released;
+        deps.logger.info("upload outcomes committed", { batchId, outcomes: group.outcomes.length, counted: recorded.counted, released: released.uploadIds.length });
+        deps.metrics?.count("UploadsCompleted", recorded.completed);
+        deps.metrics?.count("UploadsFailed", recorded.failed);
       }
       if (group.changes.length > 0) await deps.progress.send({ batchId, changes: group.changes });
     } catch (error) {
@@ -83,5 +90,8 @@ export class OutcomeCommitter {
       deps.logger.error(reason, { batchId, error: described });
       for (const messageId of group.messageIds) this.failed.set(messageId, reason);
     }
+    // The refill is sent whatever happened to the report: the release committed with the outcomes.
+    // A refill that cannot be sent is held (and logged) and does not fail these messages.
+    await sendReleased({ uploadQueue: deps.uploadQueue, uploads: deps.uploads, logger: deps.logger }, batchId, released).catch(() => {});
   }
 }

@@ -3,7 +3,8 @@ import { boundedReason, PermanentProcessingError } from "../errors.js";
 import type { UploadMessage } from "../messages/schemas.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
-import type { ProgressQueue } from "../ports/queues.js";
+import type { ProgressQueue, UploadQueue } from "../ports/queues.js";
+import type { FlowPolicy } from "../flow/batchFlow.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
 import type { UploadClaim, UploadRepository } from "../ports/UploadRepository.js";
 import { mapWithConcurrency } from "../support/mapWithConcurrency.js";
@@ -25,8 +26,11 @@ export interface ProcessUploadsDeps {
   metrics?: Metrics;
   processor: UploadProcessor;
   progress: ProgressQueue;
+  /** Where the uploads that outcome commits release into their batches' windows are sent. */
+  uploadQueue: UploadQueue;
   logger: Logger;
   retry: RetryPolicy;
+  flow: FlowPolicy;
 }
 
 export interface ProcessUploadsOptions {
@@ -77,6 +81,9 @@ export async function processUploads(
     } else if (claim.kind === "terminal") {
       logger.info("upload already terminal; reporting it again", { ...ids, status: claim.status });
       committer.add(claim.batchId, work.messageId, { change: { uploadId: claim.uploadId, status: claim.status } });
+      verdicts.set(work.messageId, { kind: "done" });
+    } else if (claim.kind === "batch-paused") {
+      logger.info("batch is paused; upload held until it resumes", ids);
       verdicts.set(work.messageId, { kind: "done" });
     } else if (claim.kind === "batch-not-processing") {
       logger.warn("batch is not processing; upload skipped", { ...ids, batchStatus: claim.batchStatus });

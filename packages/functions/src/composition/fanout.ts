@@ -1,7 +1,7 @@
-import { PostgresBatchRepository } from "@pipeline/adapters/postgres";
+import { PostgresBatchRepository, PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
 import { SqsJsonQueue, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
-import type { BatchMessage, FanOutDeps, ProgressMessage } from "@pipeline/core";
+import type { FanOutDeps, FlowPolicy, ProgressMessage } from "@pipeline/core";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readFanoutConfig, type FanoutConfig } from "../config.js";
 import { deadLetterQueue } from "./deadLetterQueue.js";
@@ -10,8 +10,7 @@ import { infrastructureFromConfig, type BuildOptions, type Infrastructure, type 
 export interface FanoutDeps extends FanOutDeps {
   logger: HandlerLogger;
   metrics: PublishingMetrics;
-  pageSize: number;
-  reserveMillis: number;
+  flow: FlowPolicy;
   settle: Settle;
 }
 
@@ -19,13 +18,12 @@ export function buildFanoutDeps(config: FanoutConfig, infra: Infrastructure, opt
   const { wiring = deployedWiring, ...overrides } = options;
   return {
     batches: new PostgresBatchRepository(infra.sql),
+    uploads: new PostgresUploadRepository(infra.sql),
     uploadQueue: new SqsUploadQueue(infra.sqs, config.UPLOADS_QUEUE_URL, { concurrency: wiring.fanOut.sendConcurrency }),
-    batchQueue: new SqsJsonQueue<BatchMessage>(infra.sqs, config.BATCHES_QUEUE_URL),
     progressQueue: new SqsJsonQueue<ProgressMessage>(infra.sqs, config.PROGRESS_QUEUE_URL),
     logger: infra.logger ?? createLogger("fanout"),
     metrics: infra.metrics ?? createMetrics("fanout"),
-    pageSize: wiring.fanOut.pageSize,
-    reserveMillis: wiring.fanOut.reserveMillis,
+    flow: wiring.flowControl,
     settle: {
       deadLetters: deadLetterQueue(infra, config, config.BATCHES_DLQ_URL),
       requeue: new SqsRequeue(infra.sqs, config.BATCHES_QUEUE_URL),

@@ -2,7 +2,7 @@ import { OllamaAiService } from "@pipeline/adapters/ai";
 import { PostgresStageStore, PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
 import { S3ObjectStore } from "@pipeline/adapters/s3";
-import { SqsJsonQueue, SqsMessageVisibility, SqsRequeue } from "@pipeline/adapters/sqs";
+import { SqsJsonQueue, SqsMessageVisibility, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
 import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
 import { BuiltInAiService, MediaUploadProcessor, SimulatedUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
@@ -34,6 +34,9 @@ export function buildWorkerDeps(
     uploads: new PostgresUploadRepository(infra.sql),
     processor: overrides.processor ?? uploadProcessor(config, infra),
     progress: new SqsJsonQueue<ProgressMessage>(infra.sqs, config.PROGRESS_QUEUE_URL),
+    // The window's refills go on the worker's own queue (it sends there to requeue, too).
+    uploadQueue: new SqsUploadQueue(infra.sqs, config.UPLOADS_QUEUE_URL, { concurrency: wiring.fanOut.sendConcurrency }),
+    flow: wiring.flowControl,
     logger: infra.logger ?? createLogger("worker"),
     metrics: infra.metrics ?? createMetrics("worker"),
     retry,

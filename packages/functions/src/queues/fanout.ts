@@ -6,12 +6,9 @@ import { createQueueFunction } from "./createQueueFunction.js";
 export const createFanoutHandler = createQueueFunction({
   message: "batch",
   schema: batchMessageSchema,
-  // A requeued batch message is resumed: uploads already sent and finished since are not sent again.
+  // A requeued or repeated batch message tops the window up: what is in flight is not sent again.
   failure: "fan-out failed",
-  handleEach: async ({ message }, context, deps: FanoutDeps) => {
-    const options = { pageSize: deps.pageSize, reserveMillis: deps.reserveMillis, remainingMillis: () => context.getRemainingTimeInMillis() };
-    return fanOutVerdict(message, await fanOutBatch(deps, message, options));
-  },
+  handleEach: async ({ message }, _context, deps: FanoutDeps) => fanOutVerdict(message, await fanOutBatch(deps, message, deps.flow)),
 });
 
 export const handler = lambdaHandler(() => createFanoutHandler(fanoutDepsFromEnv()));

@@ -1,5 +1,5 @@
 import { isTerminalBatchStatus, isTerminalUploadStatus, type BatchMaintenance, type CounterRepair, type Counters, type StalledBatch, type UploadRef } from "@pipeline/core";
-import type { BatchRecord, InMemoryDatabase } from "./InMemoryDatabase.js";
+import type { BatchRecord, InMemoryDatabase, UploadRecord } from "./InMemoryDatabase.js";
 
 const WEEK_MILLIS = 7 * 24 * 60 * 60 * 1000;
 
@@ -42,16 +42,31 @@ export class InMemoryBatchMaintenance implements BatchMaintenance {
 
   async claimLostUploads(before: Date, limit: number): Promise<UploadRef[]> {
     const now = this.database.now();
+    const released = (upload: UploadRecord) => {
+      const batch = this.database.batch(upload.batchId);
+      return batch?.status === "processing" && batch.pausedAt === null && batch.releaseCursor !== null && upload.id <= batch.releaseCursor && !upload.held;
+    };
     const lost = [...this.database.uploads.values()]
-      .filter((upload) => this.database.batch(upload.batchId)?.status === "processing" && !isTerminalUploadStatus(upload.status) && upload.updatedAt < before)
+      .filter((upload) => released(upload) && !isTerminalUploadStatus(upload.status) && upload.updatedAt < before)
       .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime())
       .slice(0, limit);
     for (const upload of lost) upload.updatedAt = now;
     return lost.map((upload) => ({ uploadId: upload.id, batchId: upload.batchId }));
   }
 
+  async claimIdleWindows(before: Date, limit: number): Promise<string[]> {
+    const now = this.database.now();
+    const waiting = (batch: BatchRecord) =>
+      this.database
+        .uploadsOf(batch.id)
+        .some((upload) => !isTerminalUploadStatus(upload.status) && (upload.held || batch.releaseCursor === null || upload.id > batch.releaseCursor));
+    const idle = this.byUpdatedAt((batch) => batch.status === "processing" && batch.pausedAt === null && batch.updatedAt < before && waiting(batch)).slice(0, limit);
+    for (const batch of idle) batch.updatedAt = now;
+    return idle.map((batch) => batch.id);
+  }
+
   async stalled(before: Date, limit: number): Promise<StalledBatch[]> {
-    return this.byUpdatedAt((batch) => batch.status === "processing" && batch.updatedAt < before)
+    return this.byUpdatedAt((batch) => batch.status === "processing" && batch.pausedAt === null && batch.updatedAt < before)
       .slice(0, limit)
       .map((batch) => ({ batchId: batch.id, userId: batch.userId, total: batch.total, processed: batch.processed, lastChangeAt: batch.updatedAt }));
   }

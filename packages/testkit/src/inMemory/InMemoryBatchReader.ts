@@ -1,4 +1,5 @@
-import type { BatchPage, BatchReader, BatchView, UploadStatus, UploadView } from "@pipeline/core";
+import { countersOf, type BatchPage, type BatchReader, type BatchView, type UploadStatus, type UploadView } from "@pipeline/core";
+import { snapshotOf } from "./InMemoryBatchRepository.js";
 import type { BatchRecord, InMemoryDatabase, UploadRecord } from "./InMemoryDatabase.js";
 
 export class InMemoryBatchReader implements BatchReader {
@@ -35,15 +36,8 @@ export class InMemoryBatchReader implements BatchReader {
 
 function toView(batch: BatchRecord): BatchView {
   return {
-    batchId: batch.id,
+    ...countersOf(snapshotOf(batch)),
     userId: batch.userId,
-    status: batch.status,
-    total: batch.total,
-    processed: batch.processed,
-    successful: batch.successful,
-    failed: batch.failed,
-    cancelled: batch.cancelled,
-    version: batch.version,
     errorMessage: batch.errorMessage,
     createdAt: batch.createdAt.toISOString(),
     startedAt: batch.startedAt?.toISOString() ?? null,

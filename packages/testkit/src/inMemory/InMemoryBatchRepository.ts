@@ -5,12 +5,15 @@ import {
   type BatchSnapshot,
   type BatchStatus,
   type FanOutStart,
+  type FlowPolicy,
+  type Release,
   type ProgressAdvance,
   type UploadChange,
   type UploadStage,
   type UploadStateRequest,
 } from "@pipeline/core";
 import { byId, type BatchRecord, type InMemoryDatabase, type UploadRecord } from "./InMemoryDatabase.js";
+import { releaseWindow } from "./releaseWindow.js";
 
 /** `PostgresBatchRepository` on an `InMemoryDatabase`: the same guards, one batch row changed at a time. */
 export class InMemoryBatchRepository implements BatchRepository {
@@ -32,12 +35,8 @@ export class InMemoryBatchRepository implements BatchRepository {
     return this.database.batch(batchId)?.status;
   }
 
-  async unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]> {
-    return this.database
-      .uploadsOf(batchId)
-      .filter((upload) => (after === null || upload.id > after) && !isTerminalUploadStatus(upload.status))
-      .slice(0, limit)
-      .map((upload) => upload.id);
+  async releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release> {
+    return releaseWindow(this.database, batchId, policy);
   }
 
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
@@ -139,5 +138,16 @@ export function snapshotOf(batch: BatchRecord): BatchSnapshot {
     failedUploads: batch.failed,
     cancelledUploads: batch.cancelled,
     version: batch.version,
+    priority: batch.priority,
+    maxInFlight: batch.maxInFlight,
+    paused: batch.pausedAt !== null,
+    activeMillis: activeMillis(batch),
   };
+}
+
+/** As the reader's `active_millis`: time processing, up to the end or the pause, less time paused. */
+function activeMillis(batch: BatchRecord): number | null {
+  if (batch.startedAt === null) return null;
+  const end = batch.completedAt ?? batch.pausedAt ?? new Date();
+  return Math.max(0, end.getTime() - batch.startedAt.getTime() - batch.pausedMillis);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { BatchStatus, Counters, UploadStatus, UploadToProcess } from "@pipeline/core";
+import type { BatchPriority, BatchStatus, Counters, UploadStatus, UploadToProcess } from "@pipeline/core";
 
 /** A row of `upload_batches`. */
 export interface BatchRecord extends Counters {
@@ -10,6 +10,12 @@ export interface BatchRecord extends Counters {
   /** The version whose push the finalizer made (`pushed_version`): an unfinished batch's at once, a final state's once sent. */
   pushedVersion: number;
   maxFailurePercent: number | null;
+  priority: BatchPriority;
+  maxInFlight: number | null;
+  /** The last upload released (`release_cursor`); null: none yet. */
+  releaseCursor: string | null;
+  pausedAt: Date | null;
+  pausedMillis: number;
   errorMessage: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -22,7 +28,9 @@ export interface UploadRecord extends Omit<UploadToProcess, "stored"> {
   status: UploadStatus;
   error: string | null;
   /** Why an upload ended cancelled: an operator's cancel, or the batch's failure tolerance (retry brings the latter back). */
-  cancelReason: "operator" | "failure-tolerance" | null;
+  cancelReason: "operator" | "owner" | "failure-tolerance" | null;
+  /** Released, but its message was consumed without starting it (or never sent): released again first. */
+  held: boolean;
   attempts: number;
   thumbnailPath: string | null;
   metadata: Record<string, unknown>;
@@ -47,6 +55,8 @@ export interface InMemoryBatchSeed {
   /** What the upload service declared; defaults to the real number. */
   declaredTotal?: number;
   maxFailurePercent?: number | null;
+  priority?: BatchPriority;
+  maxInFlight?: number | null;
 }
 
 /**
@@ -77,6 +87,11 @@ export class InMemoryDatabase {
       version: 0,
       pushedVersion: 0,
       maxFailurePercent: seed.maxFailurePercent ?? null,
+      priority: seed.priority ?? "interactive",
+      maxInFlight: seed.maxInFlight ?? null,
+      releaseCursor: null,
+      pausedAt: null,
+      pausedMillis: 0,
       errorMessage: null,
       createdAt: now,
       startedAt: null,
@@ -99,6 +114,7 @@ export class InMemoryDatabase {
         status: "pending",
         error: null,
         cancelReason: null,
+        held: false,
         attempts: 0,
         thumbnailPath: null,
         metadata: {},

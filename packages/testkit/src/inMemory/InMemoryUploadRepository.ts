@@ -1,5 +1,6 @@
-import { isTerminalUploadStatus, type UploadClaim, type UploadOutcome, type UploadRef, type UploadRepository } from "@pipeline/core";
+import { isTerminalUploadStatus, type FlowPolicy, type RecordedOutcomes, type UploadClaim, type UploadOutcome, type UploadRef, type UploadRepository } from "@pipeline/core";
 import type { InMemoryDatabase, UploadRecord } from "./InMemoryDatabase.js";
+import { releaseWindow } from "./releaseWindow.js";
 
 /** `PostgresUploadRepository` on an `InMemoryDatabase`: an upload already terminal is neither claimed nor counted again. */
 export class InMemoryUploadRepository implements UploadRepository {
@@ -19,11 +20,15 @@ export class InMemoryUploadRepository implements UploadRepository {
     if (upload.batchId !== ref.batchId) return { ...ids, kind: "batch-mismatch", actualBatchId: upload.batchId };
     if (isTerminalUploadStatus(upload.status)) return { ...ids, kind: "terminal", status: upload.status };
     if (batch.status !== "processing") return { ...ids, kind: "batch-not-processing", batchStatus: batch.status };
+    if (batch.pausedAt !== null) {
+      Object.assign(upload, { held: true, updatedAt: this.database.now() });
+      return { ...ids, kind: "batch-paused" };
+    }
     Object.assign(upload, { status: "processing", attempts: upload.attempts + 1, updatedAt: this.database.now() });
     return { ...ids, kind: "claimed", upload: toProcess(upload) };
   }
 
-  async recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[]): Promise<{ counted: number; completed: number; failed: number }> {
+  async recordOutcomes(batchId: string, outcomes: readonly UploadOutcome[], policy: FlowPolicy): Promise<RecordedOutcomes> {
     const now = this.database.now();
     const tally = { counted: 0, completed: 0, failed: 0 };
     for (const outcome of outcomes) {
@@ -54,7 +59,15 @@ export class InMemoryUploadRepository implements UploadRepository {
       batch.failed += tally.failed;
       batch.updatedAt = now;
     }
-    return tally;
+    const released = tally.counted > 0 ? releaseWindow(this.database, batchId, policy) : { ownerId: batch?.userId ?? "", uploadIds: [] };
+    return { ...tally, released };
+  }
+
+  async hold(batchId: string, uploadIds: readonly string[]): Promise<void> {
+    for (const id of uploadIds) {
+      const upload = this.database.uploads.get(id);
+      if (upload && upload.batchId === batchId && !isTerminalUploadStatus(upload.status)) upload.held = true;
+    }
   }
 }
 
