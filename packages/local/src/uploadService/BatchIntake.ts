@@ -1,4 +1,9 @@
 import type { Sql } from "@pipeline/adapters/postgres";
+import type { BatchPriority } from "@pipeline/core";
+import type { NewBatchFlow } from "./flowRequests.js";
+
+/** The column's default (migration 1764400000000_flow-control): a batch nobody marked bulk is interactive. */
+const DEFAULT_PRIORITY: BatchPriority = "interactive";
 
 export interface IntakeFile {
   uploadId: string;
@@ -8,14 +13,17 @@ export interface IntakeFile {
   mimeType: string;
 }
 
-/** What the upload service writes: one batch row and one row per file, in one statement. */
+/**
+ * What the upload service writes: one batch row (with how its uploads are released; no window of
+ * its own means the stage's default) and one row per file, in one statement.
+ */
 export class BatchIntake {
   constructor(private readonly sql: Sql) {}
 
-  async create(batchId: string, userId: string, files: readonly IntakeFile[]): Promise<void> {
+  async create(batchId: string, userId: string, files: readonly IntakeFile[], flow: NewBatchFlow = {}): Promise<void> {
     await this.sql.query(
       `WITH batch AS (
-         INSERT INTO upload_batches (id, user_id, total_uploads) VALUES ($1, $2, $3) RETURNING id
+         INSERT INTO upload_batches (id, user_id, total_uploads, priority, max_in_flight) VALUES ($1, $2, $3, $9, $10) RETURNING id
        )
        INSERT INTO uploads (id, user_id, batch_id, filename, file_path, file_type, file_size, mime_type)
        SELECT f.id, $2, batch.id, f.filename, f.key, split_part(f.mime, '/', 1), f.size, f.mime
@@ -29,6 +37,8 @@ export class BatchIntake {
         files.map((file) => file.key),
         files.map((file) => file.size),
         files.map((file) => file.mimeType),
+        flow.priority ?? DEFAULT_PRIORITY,
+        flow.maxInFlight ?? null,
       ],
     );
   }
