@@ -4,13 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunk, invoke } from "./support/invoke.js";
 import { startTestPipeline, type TestPipeline } from "./support/startTestPipeline.js";
 
-describe("fan-out", () => {
+const WINDOW = 50;
+
+describe("fan-out and windowed release", () => {
   let pipeline: TestPipeline;
 
   beforeAll(async () => {
     pipeline = await startTestPipeline({
       wiring: (wiring) => {
-        wiring.fanOut.pageSize = 100;
+        wiring.flowControl.defaultMaxInFlight = WINDOW;
       },
     });
   });
@@ -23,9 +25,15 @@ describe("fan-out", () => {
     return message;
   }
 
-  async function processEverything(): Promise<void> {
-    for (const records of chunk(await pipeline.drain("uploads"), 10)) await invoke(pipeline, "worker", records);
+  /** Runs the worker until no upload message is left (each commit releases the next uploads), then the finalizer. Returns the upload ids sent, per round. */
+  async function processEverything(): Promise<string[][]> {
+    const rounds: string[][] = [];
+    for (let messages = await pipeline.drain("uploads"); messages.length > 0; messages = await pipeline.drain("uploads")) {
+      rounds.push(messages.map((message) => JSON.parse(message.Body ?? "{}").uploadId as string));
+      for (const records of chunk(messages, 10)) await invoke(pipeline, "worker", records);
+    }
     for (const records of chunk(await pipeline.drain("progress"), 100)) await invoke(pipeline, "finalizer", records);
+    return rounds;
   }
 
   it.each([
@@ -63,42 +71,38 @@ describe("fan-out", () => {
     expect((await batchState(pipeline.sql, batchId)).status).toBe("cancelled");
   });
 
-  it("hands a large batch over to a follow-up message when time runs low, and sends every upload once", async () => {
-    // Prepare: 1,050 uploads, pages of 100, and an invocation that starts with just under the reserve.
+  it("releases a large batch a window at a time, refilled by the worker as uploads finish: every upload sent once, never more than the window", async () => {
     const batchId = await seedBatch(pipeline.sql, { userId: "user-large", uploads: 1050 });
-    const reserve = pipeline.wiring.fanOut.reserveMillis;
 
-    // Act: each invocation gets one page before its time runs low, then continues in a follow-up.
-    let message: Message | undefined = await batchMessage({ batchId });
-    let invocations = 0;
-    const sent: string[] = [];
-    const followUps: { batchId?: string; cursor?: string }[] = [];
-    while (message) {
-      invocations++;
-      await invoke(pipeline, "fanout", [message], { timeoutMillis: reserve - 1 });
-      sent.push(...(await pipeline.drain("uploads")).map((upload) => JSON.parse(upload.Body ?? "{}").uploadId as string));
-      [message] = await pipeline.drain("batches");
-      if (message) followUps.push(JSON.parse(message.Body ?? "{}"));
-    }
+    await invoke(pipeline, "fanout", [await batchMessage({ batchId })]);
+    const rounds = await processEverything();
 
-    // Assess
-    expect(invocations).toBe(11);
+    const sent = rounds.flat();
+    expect(rounds[0]).toHaveLength(WINDOW);
+    expect(Math.max(...rounds.map((round) => round.length))).toBeLessThanOrEqual(WINDOW);
     expect(sent).toHaveLength(1050);
     expect(new Set(sent).size).toBe(1050);
-    expect(followUps).toHaveLength(10);
-    for (const followUp of followUps) expect(followUp).toEqual({ batchId, cursor: expect.any(String) });
-    expect(new Set(followUps.map((followUp) => followUp.cursor)).size).toBe(10);
+    expect(await batchState(pipeline.sql, batchId)).toMatchObject({ status: "completed", processed: 1050 });
+    // The fan-out sent one window and no follow-up message: its work does not grow with the batch.
+    expect(await pipeline.drain("batches")).toHaveLength(0);
   });
 
-  it("does not re-send uploads that are already terminal when its message is redelivered", async () => {
-    const batchId = await seedBatch(pipeline.sql, { userId: "user-redelivered", uploads: 30 });
+  it("tops up only when its message is redelivered: what is in flight or terminal is not sent again", async () => {
+    const batchId = await seedBatch(pipeline.sql, { userId: "user-redelivered", uploads: 120 });
     const message = await batchMessage({ batchId });
     await invoke(pipeline, "fanout", [message]);
     const first = await pipeline.drain("uploads");
-    await invoke(pipeline, "worker", first.slice(0, 10));
 
     await invoke(pipeline, "fanout", [message]);
+    const whileFull = await pipeline.drain("uploads");
+    await pipeline.sql.query("UPDATE upload_batches SET max_in_flight = $2 WHERE id = $1", [batchId, WINDOW + 10]);
+    await invoke(pipeline, "fanout", [message]);
+    const widened = await pipeline.drain("uploads");
 
-    expect(await pipeline.drain("uploads")).toHaveLength(20);
+    expect(first).toHaveLength(WINDOW);
+    expect(whileFull).toHaveLength(0);
+    expect(widened).toHaveLength(10);
+    const ids = [...first, ...widened].map((upload) => JSON.parse(upload.Body ?? "{}").uploadId as string);
+    expect(new Set(ids).size).toBe(WINDOW + 10);
   });
 });

@@ -12,7 +12,7 @@ import {
 } from "@pipeline/adapters/postgres";
 import type { UploadOutcome } from "@pipeline/core";
 import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local";
-import { batchState, seedBatch } from "@pipeline/testkit";
+import { batchState, seedBatch, TEST_FLOW } from "@pipeline/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRepositoryContracts, type ContractWorld } from "./contracts/index.js";
 import { createTestDatabase, type TestDatabase } from "./support/testDatabase.js";
@@ -66,7 +66,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     );
 
     // Act
-    const results = await Promise.all(writers.map((ids) => repository.recordOutcomes(batchId, ids.map(completed))));
+    const results = await Promise.all(writers.map((ids) => repository.recordOutcomes(batchId, ids.map(completed), TEST_FLOW)));
 
     // Assess
     expect(results.reduce((sum, result) => sum + result.counted, 0)).toBe(200);
@@ -79,7 +79,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     const { batchId, uploadIds } = await startedBatch(2);
     const [ok, bad] = uploadIds as [string, string];
 
-    await new PostgresUploadRepository(pool).recordOutcomes(batchId, [completed(ok), { uploadId: bad, status: "failed", error: "corrupt file" }]);
+    await new PostgresUploadRepository(pool).recordOutcomes(batchId, [completed(ok), { uploadId: bad, status: "failed", error: "corrupt file" }], TEST_FLOW);
 
     const { rows } = await pool.query<Record<string, unknown>>(
       "SELECT id, processing_status, description, metadata, embedding, error_message FROM uploads WHERE batch_id = $1",
@@ -106,7 +106,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     const repository = new PostgresUploadRepository(sql);
 
     const claims = await repository.claim(uploadIds.map((uploadId) => ({ batchId, uploadId })));
-    await repository.recordOutcomes(batchId, uploadIds.map(completed));
+    await repository.recordOutcomes(batchId, uploadIds.map(completed), TEST_FLOW);
 
     expect(claims.every((claim) => claim.kind === "claimed")).toBe(true);
     expect(sql.statements).toBe(2);
@@ -114,7 +114,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
 
   it("gives each of many concurrent progress advances of an unfinished batch its own version", async () => {
     const { batchId, uploadIds } = await startedBatch(3);
-    await new PostgresUploadRepository(pool).recordOutcomes(batchId, uploadIds.slice(1).map(completed));
+    await new PostgresUploadRepository(pool).recordOutcomes(batchId, uploadIds.slice(1).map(completed), TEST_FLOW);
     const batches = new PostgresBatchRepository(pool);
 
     const advances = (await Promise.all(Array.from({ length: 12 }, () => batches.advanceProgress([batchId])))).flat();
@@ -124,7 +124,7 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
 
   it("finalizes a batch in exactly one of many concurrent progress advances; the others leave its version", async () => {
     const { batchId, uploadIds } = await startedBatch(3);
-    await new PostgresUploadRepository(pool).recordOutcomes(batchId, uploadIds.map(completed));
+    await new PostgresUploadRepository(pool).recordOutcomes(batchId, uploadIds.map(completed), TEST_FLOW);
     const batches = new PostgresBatchRepository(pool);
 
     const advances = (await Promise.all(Array.from({ length: 12 }, () => batches.advanceProgress([batchId])))).flat();

@@ -6,6 +6,8 @@ export interface ContractBatchSeed {
   uploads: number;
   declaredTotal?: number;
   maxFailurePercent?: number;
+  priority?: "interactive" | "bulk";
+  maxInFlight?: number;
 }
 
 /** The repository ports on one store (Postgres or in memory), with the few writes only the upload service or a bug makes. */

@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import { batchOf, completedOutcome, failedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
@@ -12,7 +13,7 @@ export function describeBatchControlsContract(makeWorld: MakeWorld): void {
 
     it("cancels the unfinished uploads and counts them; a second cancel finds the batch final", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 3);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
       const version = (await batchOf(world(), batchId)).version;
 
       const first = await world().controls.cancel(batchId);
@@ -26,7 +27,7 @@ export function describeBatchControlsContract(makeWorld: MakeWorld): void {
 
     it("sends failed uploads back to pending and takes them off the counters", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 3);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? ""), failedOutcome(uploadIds[1] ?? ""), failedOutcome(uploadIds[2] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? ""), failedOutcome(uploadIds[1] ?? ""), failedOutcome(uploadIds[2] ?? "")], TEST_FLOW);
       await world().batches.advanceProgress([batchId]);
 
       const outcome = await world().controls.retryFailed(batchId);
@@ -38,7 +39,7 @@ export function describeBatchControlsContract(makeWorld: MakeWorld): void {
 
     it("brings back the uploads a failure tolerance cancelled, not those an operator cancelled", async () => {
       const tolerated = await processingBatch(world(), 3, { maxFailurePercent: 10 });
-      await world().uploads.recordOutcomes(tolerated.batchId, [failedOutcome(tolerated.uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(tolerated.batchId, [failedOutcome(tolerated.uploadIds[0] ?? "")], TEST_FLOW);
       await world().batches.advanceProgress([tolerated.batchId]);
 
       const outcome = await world().controls.retryFailed(tolerated.batchId);

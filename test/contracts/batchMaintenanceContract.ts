@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { expect, it } from "vitest";
 import { batchOf, completedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
 
@@ -20,7 +21,7 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
     it("finds a processing batch whose uploads are all counted", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
       const before = await world().maintenance.completeButUnfinalized(1000);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
 
       expect(before).not.toContain(batchId);
       expect(await world().maintenance.completeButUnfinalized(1000)).toContain(batchId);
@@ -28,7 +29,7 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
 
     it("finds a final batch until its final state is recorded as pushed", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
       const processing = await world().maintenance.finalButUnpushed(1000);
       const [finalizing] = await world().batches.advanceProgress([batchId]);
 
@@ -42,7 +43,7 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
 
     it("re-counts a batch whose counters drifted from its uploads, and bumps its version", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
       await world().zeroCounters(batchId);
       const version = (await batchOf(world(), batchId)).version;
 
@@ -61,7 +62,7 @@ export function describeBatchMaintenanceContract(makeWorld: MakeWorld): void {
     it("claims the unfinished uploads of processing batches, never terminal ones", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
       const [done, lost] = uploadIds as [string, string];
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)], TEST_FLOW);
 
       const refs = await world().maintenance.claimLostUploads(inAnHour(), 1000);
 

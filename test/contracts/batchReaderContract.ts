@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import { completedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
@@ -32,7 +33,7 @@ export function describeBatchReaderContract(makeWorld: MakeWorld): void {
     it("counts the uploads by state and finds a stored thumbnail with its owner", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 3);
       const [done, other] = uploadIds as [string, string];
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)], TEST_FLOW);
 
       expect(await world().reader.uploadStatusCounts(batchId)).toEqual({ completed: 1, pending: 2 });
       expect(await world().reader.thumbnail(batchId, done)).toEqual({ userId: "contract-user", key: "thumbs/t.jpg" });

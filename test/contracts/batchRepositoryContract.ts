@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import { batchOf, completedOutcome, failedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
@@ -28,31 +29,13 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
       expect(await world().batches.startFanOut(batchId)).toEqual({ kind: "finished", status: "cancelled" });
     });
 
-    it("pages the unfinished uploads in key order, leaving out terminal ones", async () => {
-      const { batchId, uploadIds } = await processingBatch(world(), 5);
-      const [, done, ...rest] = uploadIds as [string, string, ...string[]];
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(done)]);
-
-      const pages: string[][] = [];
-      let after: string | null = null;
-      for (;;) {
-        const page: string[] = await world().batches.unfinishedUploadIds(batchId, after, 2);
-        pages.push(page);
-        if (page.length < 2) break;
-        after = page.at(-1) ?? null;
-      }
-
-      expect(pages.flat()).toEqual([uploadIds[0], ...rest]);
-      expect(pages.map((page) => page.length)).toEqual([2, 2, 0]);
-    });
-
     it("bumps an unfinished batch's version on every advance and finalizes a complete batch exactly once", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
       const before = (await batchOf(world(), batchId)).version;
 
       const [unfinished] = await world().batches.advanceProgress([batchId]);
-      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[1] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[1] ?? "")], TEST_FLOW);
       const [finalizing] = await world().batches.advanceProgress([batchId, randomUUID()]);
 
       expect(unfinished).toMatchObject({ finalizedNow: false, pushedBefore: false, snapshot: { status: "processing", version: before + 1 } });
@@ -66,7 +49,7 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
 
     it("leaves a final batch as it is on a later advance, and tells once its final state was recorded as pushed", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
       const [finalizing] = await world().batches.advanceProgress([batchId]);
       const final = await batchOf(world(), batchId);
 
@@ -95,7 +78,7 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
       const { batchId, uploadIds } = await processingBatch(world(), 4);
       const [done, failed, staged, idle] = uploadIds as [string, string, string, string];
       const other = await processingBatch(world(), 1);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(done), failedOutcome(failed)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(done), failedOutcome(failed)], TEST_FLOW);
       await world().stages.save(staged, "embedding", { description: "a photo" });
 
       const states = await world().batches.uploadStates([
@@ -129,7 +112,7 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
 
     it("does not finalize a batch with uploads still to count", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 2);
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
 
       const [advance] = await world().batches.advanceProgress([batchId]);
 
@@ -138,7 +121,7 @@ export function describeBatchRepositoryContract(makeWorld: MakeWorld): void {
 
     it("fails a batch past its failure tolerance, cancelling and counting its remaining uploads", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 4, { maxFailurePercent: 10 });
-      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[0] ?? "")]);
+      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadIds[0] ?? "")], TEST_FLOW);
 
       const [advance] = await world().batches.advanceProgress([batchId]);
 

@@ -3,6 +3,7 @@ import { describeBatchMaintenanceContract } from "./batchMaintenanceContract.js"
 import { describeBatchReaderContract } from "./batchReaderContract.js";
 import { describeBatchRepositoryContract } from "./batchRepositoryContract.js";
 import { describeConnectionRepositoryContract } from "./connectionRepositoryContract.js";
+import { describeFlowControlContract } from "./flowControlContract.js";
 import type { MakeWorld } from "./ContractWorld.js";
 import { describePushSequencerContract } from "./pushSequencerContract.js";
 import { describeUploadRepositoryContract } from "./uploadRepositoryContract.js";
@@ -16,6 +17,7 @@ export function describeRepositoryContracts(makeWorld: MakeWorld): void {
   describeBatchControlsContract(makeWorld);
   describeBatchReaderContract(makeWorld);
   describeBatchMaintenanceContract(makeWorld);
+  describeFlowControlContract(makeWorld);
   describeConnectionRepositoryContract(makeWorld);
   describePushSequencerContract(makeWorld);
 }

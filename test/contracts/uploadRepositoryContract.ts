@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
 import { batchOf, completedOutcome, failedOutcome, processingBatch, describeContract, type MakeWorld } from "./ContractWorld.js";
@@ -9,11 +10,11 @@ export function describeUploadRepositoryContract(makeWorld: MakeWorld): void {
       const { batchId, uploadIds } = await processingBatch(world(), 3);
       const [a, b, c] = uploadIds as [string, string, string];
 
-      const first = await world().uploads.recordOutcomes(batchId, [completedOutcome(a), completedOutcome(a), failedOutcome(b)]);
-      const again = await world().uploads.recordOutcomes(batchId, [completedOutcome(a), failedOutcome(b), completedOutcome(c)]);
+      const first = await world().uploads.recordOutcomes(batchId, [completedOutcome(a), completedOutcome(a), failedOutcome(b)], TEST_FLOW);
+      const again = await world().uploads.recordOutcomes(batchId, [completedOutcome(a), failedOutcome(b), completedOutcome(c)], TEST_FLOW);
 
-      expect(first).toEqual({ counted: 2, completed: 1, failed: 1 });
-      expect(again).toEqual({ counted: 1, completed: 1, failed: 0 });
+      expect(first).toMatchObject({ counted: 2, completed: 1, failed: 1 });
+      expect(again).toMatchObject({ counted: 1, completed: 1, failed: 0 });
       expect(await batchOf(world(), batchId)).toMatchObject({ processed: 3, successful: 2, failed: 1, cancelled: 0 });
     });
 
@@ -21,9 +22,9 @@ export function describeUploadRepositoryContract(makeWorld: MakeWorld): void {
       const one = await processingBatch(world(), 1);
       const other = await processingBatch(world(), 1);
 
-      const result = await world().uploads.recordOutcomes(other.batchId, [completedOutcome(one.uploadIds[0] ?? "")]);
+      const result = await world().uploads.recordOutcomes(other.batchId, [completedOutcome(one.uploadIds[0] ?? "")], TEST_FLOW);
 
-      expect(result).toEqual({ counted: 0, completed: 0, failed: 0 });
+      expect(result).toEqual({ counted: 0, completed: 0, failed: 0, released: { ownerId: expect.any(String), uploadIds: [] } });
       expect(await batchOf(world(), other.batchId)).toMatchObject({ processed: 0 });
       expect(await world().reader.uploadStatusCounts(one.batchId)).toEqual({ pending: 1 });
     });
@@ -44,7 +45,7 @@ export function describeUploadRepositoryContract(makeWorld: MakeWorld): void {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
       const pending = await world().seedBatch({ userId: "u", uploads: 1 });
       const [uploadId] = uploadIds as [string];
-      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadId)]);
+      await world().uploads.recordOutcomes(batchId, [failedOutcome(uploadId)], TEST_FLOW);
       const unknownUpload = randomUUID();
       const unknownBatch = randomUUID();
 
@@ -80,7 +81,7 @@ export function describeUploadRepositoryContract(makeWorld: MakeWorld): void {
     it("stores no stage result on a terminal upload, and refuses a terminal stage", async () => {
       const { batchId, uploadIds } = await processingBatch(world(), 1);
       const [uploadId] = uploadIds as [string];
-      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadId)]);
+      await world().uploads.recordOutcomes(batchId, [completedOutcome(uploadId)], TEST_FLOW);
 
       await world().stages.save(uploadId, "analyzing", { description: "late" });
 

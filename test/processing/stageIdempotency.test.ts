@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { OllamaAiService } from "@pipeline/adapters/ai";
 import { PostgresStageStore } from "@pipeline/adapters/postgres";
@@ -107,7 +108,7 @@ describe("stages and idempotency: results stored as they exist, never redone on 
     const callsBefore = ollama.requests.length;
 
     const result = await processor.process(await db.claimAgain(upload), live());
-    await db.uploads.recordOutcomes(upload.batchId, [{ uploadId: upload.id, status: "completed", result }]);
+    await db.uploads.recordOutcomes(upload.batchId, [{ uploadId: upload.id, status: "completed", result }], TEST_FLOW);
 
     expect(objects.reads).toBe(readsBefore);
     expect(ollama.requests.length).toBe(callsBefore);
@@ -137,7 +138,7 @@ describe("PostgresStageStore", () => {
 
   it("leaves a terminal upload alone", async () => {
     const upload = await db.claimNew("uploads/b.jpg", "b.jpg");
-    await db.uploads.recordOutcomes(upload.batchId, [{ uploadId: upload.id, status: "failed", error: "cancelled by test" }]);
+    await db.uploads.recordOutcomes(upload.batchId, [{ uploadId: upload.id, status: "failed", error: "cancelled by test" }], TEST_FLOW);
 
     await stages.save(upload.id, "embedding", { description: "late", embedding: [1] });
 

@@ -7,6 +7,7 @@ import {
   InMemoryDatabase,
   InMemoryPushSequencer,
   InMemoryUploadRepository,
+  TEST_FLOW,
 } from "@pipeline/testkit/fakes";
 import { describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
@@ -23,7 +24,7 @@ describe("finalizeProgress: which runs push a final batch", () => {
     const deps = { batches, sequencer: new InMemoryPushSequencer(), connections, notifier, logger: new RecordingLogger() };
     const run = (message: ProgressMessage) => finalizeProgress(deps, [message], { pushConcurrency: 4 });
     const failAll = () =>
-      new InMemoryUploadRepository(database).recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "bad" })));
+      new InMemoryUploadRepository(database).recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "bad" })), TEST_FLOW);
     const completedVersions = () => notifier.pushes.flatMap(({ connectionId, message }) => (message.type === "batch.completed" ? [[connectionId, message.version]] : []));
     return { database, batches, batchId, uploadIds, run, failAll, completedVersions, notifier };
   }

@@ -1,5 +1,5 @@
 import { cancelBatch, redriveDeadLetters, retryFailedUploads } from "@pipeline/core";
-import { InMemoryBatchControls, InMemoryBatchQueue, InMemoryBatchRepository, InMemoryDatabase, InMemoryDeadLetterQueue, InMemoryProgressQueue, InMemoryUploadRepository } from "@pipeline/testkit/fakes";
+import { InMemoryBatchControls, InMemoryBatchQueue, InMemoryBatchRepository, InMemoryDatabase, InMemoryDeadLetterQueue, InMemoryProgressQueue, InMemoryUploadRepository, TEST_FLOW } from "@pipeline/testkit/fakes";
 import { describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
 
@@ -55,7 +55,7 @@ describe("retryFailedUploads", () => {
   it("puts failed uploads back and sends a batch message so the fan-out re-sends them", async () => {
     const { database, deps, uploads, startedBatch } = operatorWorld();
     const { batchId, uploadIds } = await startedBatch(2);
-    await uploads.recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "boom" })));
+    await uploads.recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "boom" })), TEST_FLOW);
 
     const outcome = await retryFailedUploads(deps, batchId);
 

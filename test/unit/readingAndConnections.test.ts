@@ -10,6 +10,7 @@ import {
   InMemoryTokenVerifier,
   InMemoryUploadRepository,
   ManualClock,
+  TEST_FLOW,
 } from "@pipeline/testkit/fakes";
 import { describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
@@ -43,7 +44,7 @@ describe("readBatch and subscribeToBatch", () => {
     await new InMemoryBatchRepository(database).startFanOut(batchId);
     await new InMemoryUploadRepository(database).recordOutcomes(batchId, [
       { uploadId: uploadIds[0] ?? "", status: "completed", result: { description: "d", thumbnailPath: "thumbs/0.jpg", metadata: null, embedding: null } },
-    ]);
+    ], TEST_FLOW);
     await new InMemoryBatchRepository(database).advanceProgress([batchId]);
 
     const frame = await subscribeToBatch(reader, "owner", batchId, null);

@@ -12,6 +12,7 @@ import {
   InMemoryUploadQueue,
   InMemoryUploadRepository,
   ManualClock,
+  TEST_FLOW,
 } from "@pipeline/testkit/fakes";
 import { describe, expect, it } from "vitest";
 import { RecordingLogger } from "../support/RecordingLogger.js";
@@ -40,9 +41,12 @@ function reconcilerWorld() {
     deadLetterPeek: 10,
     connectionSweep: { maxAgeSeconds: 7200, probeAfterSeconds: 600 },
   });
-  const startedBatch = async (uploads: number) => {
-    const seeded = database.seedBatch({ userId: "owner", uploads });
-    await new InMemoryBatchRepository(database).startFanOut(seeded.batchId);
+  // As the fan-out starts a batch: claimed, its first window released.
+  const startedBatch = async (uploads: number, maxInFlight?: number) => {
+    const seeded = database.seedBatch({ userId: "owner", uploads, ...(maxInFlight ? { maxInFlight } : {}) });
+    const batches = new InMemoryBatchRepository(database);
+    await batches.startFanOut(seeded.batchId);
+    await batches.releaseWindow(seeded.batchId, TEST_FLOW);
     return seeded;
   };
   return { clock, database, deps, options, startedBatch, uploadsDeadLetters, uploads: new InMemoryUploadRepository(database) };
@@ -72,7 +76,7 @@ describe("reconcile", () => {
   it("asks the finalizer to finish a batch whose uploads are all counted", async () => {
     const { deps, options, startedBatch, uploads } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(1);
-    await uploads.recordOutcomes(batchId, uploadIds.map(completed));
+    await uploads.recordOutcomes(batchId, uploadIds.map(completed), TEST_FLOW);
 
     const report = await reconcile(deps, options());
 
@@ -83,7 +87,7 @@ describe("reconcile", () => {
   it("asks the finalizer to push a final state no run recorded as pushed (its finalizing run died before pushing)", async () => {
     const { database, deps, options, startedBatch, uploads } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(1);
-    await uploads.recordOutcomes(batchId, uploadIds.map(completed));
+    await uploads.recordOutcomes(batchId, uploadIds.map(completed), TEST_FLOW);
     const batches = new InMemoryBatchRepository(database);
     const [finalizing] = await batches.advanceProgress([batchId]);
 
@@ -99,7 +103,7 @@ describe("reconcile", () => {
   it("repairs counters that disagree with the uploads, and counts the repair", async () => {
     const { database, deps, options, startedBatch, uploads } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(2);
-    await uploads.recordOutcomes(batchId, uploadIds.slice(0, 1).map(completed));
+    await uploads.recordOutcomes(batchId, uploadIds.slice(0, 1).map(completed), TEST_FLOW);
     Object.assign(database.batch(batchId) ?? {}, { processed: 2, successful: 2 });
 
     const report = await reconcile(deps, options());
@@ -115,7 +119,7 @@ describe("reconcile", () => {
     const { clock, deps, options, startedBatch, uploads } = reconcilerWorld();
     const { batchId, uploadIds } = await startedBatch(3);
     const [done, ...lost] = uploadIds as [string, ...string[]];
-    await uploads.recordOutcomes(batchId, [completed(done)]);
+    await uploads.recordOutcomes(batchId, [completed(done)], TEST_FLOW);
     clock.advance(301);
 
     const report = await reconcile(deps, options());
@@ -140,6 +144,21 @@ describe("reconcile", () => {
     expect(uploadsDeadLetters.visible).toHaveLength(2);
   });
 
+  it("tops up the window of a batch with uploads waiting for release and nothing moving, and leaves a paused one alone", async () => {
+    const { clock, database, deps, options, startedBatch } = reconcilerWorld();
+    const idle = await startedBatch(3, 1);
+    const paused = await startedBatch(3, 1);
+    const running = await startedBatch(3, 1);
+    database.batch(paused.batchId)!.pausedAt = clock.now();
+    clock.advance(301);
+    database.batch(running.batchId)!.updatedAt = clock.now();
+
+    const report = await reconcile(deps, options());
+
+    expect(report.toppedUpBatches).toEqual([idle.batchId]);
+    expect(deps.batchQueue.messages).toEqual([{ batchId: idle.batchId }]);
+  });
+
   it("sweeps connections whose sockets are gone", async () => {
     const { clock, deps, options } = reconcilerWorld();
     const tokenExpiresAt = new Date(clock.now().getTime() + 60 * 60 * 1000);
@@ -160,7 +179,7 @@ describe("reconcile", () => {
 
     const report = await reconcile(deps, options());
 
-    expect(report).toEqual({ resentBatches: [], finalizationRequested: [], finalPushRequested: [], repairedCounters: [], requeuedUploads: 0, sweptConnections: 0, stalled: [] });
+    expect(report).toEqual({ resentBatches: [], toppedUpBatches: [], finalizationRequested: [], finalPushRequested: [], repairedCounters: [], requeuedUploads: 0, sweptConnections: 0, stalled: [] });
     expect([deps.batchQueue.messages, deps.uploadQueue.messages, deps.progressQueue.messages]).toEqual([[], [], []]);
   });
 });

@@ -15,7 +15,7 @@ ALTER TABLE upload_batches
 
 -- A batch processing before windows existed had every upload sent: all of it is released.
 UPDATE upload_batches b
-   SET release_cursor = (SELECT max(u.id) FROM uploads u WHERE u.batch_id = b.id), released_at = now()
+   SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1), released_at = now()
  WHERE b.status = 'processing';
 
 -- A released upload whose message was consumed without starting it (its batch was paused) or

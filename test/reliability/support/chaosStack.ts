@@ -34,8 +34,8 @@ export function chaosWiring(): Wiring {
   const wiring = structuredClone(deployedWiring);
   for (const queue of ["batches", "uploads", "progress"] as const) wiring.queues[queue].visibilityTimeoutSeconds = 6;
   for (const fn of ["fanout", "worker", "finalizer"] as const) wiring.functions[fn].timeoutSeconds = 6;
-  wiring.fanOut.pageSize = 100;
-  wiring.fanOut.reserveMillis = 1000;
+  // Small windows, so the refills (and pauses, resumes and limit changes) happen many times a round.
+  wiring.flowControl.defaultMaxInFlight = 20;
   wiring.uploadRetryBackoff = { baseSeconds: 1, maxSeconds: 4 };
   return wiring;
 }

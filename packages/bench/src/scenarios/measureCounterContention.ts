@@ -1,3 +1,4 @@
+import { TEST_FLOW } from "@pipeline/testkit/fakes";
 import { PostgresUploadRepository } from "@pipeline/adapters/postgres";
 import type { UploadOutcome } from "@pipeline/core";
 import pg from "pg";
@@ -80,7 +81,7 @@ async function recordOutcomes(context: BenchContext, pool: pg.Pool, writers: num
       Array.from({ length: writers }, async (_, writer) => {
         for (let i = 0; i < perWriter; i++) {
           const start = (writer * perWriter + i) * uploadsPerStatement;
-          await repository.recordOutcomes(batchId, ids.slice(start, start + uploadsPerStatement).map(completed));
+          await repository.recordOutcomes(batchId, ids.slice(start, start + uploadsPerStatement).map(completed), TEST_FLOW);
         }
       }),
     ),

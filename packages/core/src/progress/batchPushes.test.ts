@@ -18,6 +18,10 @@ const processing: BatchSnapshot = {
   failedUploads: 0,
   cancelledUploads: 0,
   version: 4,
+  priority: "interactive",
+  maxInFlight: null,
+  paused: false,
+  activeMillis: 2_000,
 };
 const completed: BatchSnapshot = { ...processing, status: "completed", processedUploads: 2, successfulUploads: 2, version: 5 };
 
@@ -29,6 +33,15 @@ function advance(snapshot: BatchSnapshot, extra: Partial<ProgressAdvance> = {}):
 }
 
 describe("batchPushes", () => {
+  it("carries how the batch flows: paused, priority, window, and the time left at its rate", () => {
+    const [running] = batchPushes(advance({ ...processing, totalUploads: 10, processedUploads: 4, activeMillis: 8_000 }), []);
+    const [paused] = batchPushes(advance({ ...processing, totalUploads: 10, processedUploads: 4, activeMillis: 8_000, paused: true, maxInFlight: 5 }), []);
+
+    // 4 uploads in 8 s: 2 s an upload, 6 left.
+    expect(running).toMatchObject({ paused: false, priority: "interactive", maxInFlight: null, secondsLeft: 12 });
+    expect(paused).toMatchObject({ paused: true, maxInFlight: 5, secondsLeft: null });
+  });
+
   it("pushes an unfinished batch's counters with its outcomes, and its stages beside them at the same version", () => {
     const pushes = batchPushes(advance(processing), [outcome, stage]);
 

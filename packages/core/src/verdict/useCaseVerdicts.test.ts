@@ -8,7 +8,8 @@ import type { Connection, ConnectionRepository, FrameAdmission } from "../ports/
 import type { Logger } from "../ports/Logger.js";
 import type { PushSequencer } from "../ports/PushSequencer.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
-import type { UploadClaim, UploadRef, UploadRepository } from "../ports/UploadRepository.js";
+import type { RecordedOutcomes, UploadClaim, UploadRef, UploadRepository } from "../ports/UploadRepository.js";
+import type { FlowPolicy, Release } from "../flow/batchFlow.js";
 import { finalizeProgress, finalizeVerdict } from "../progress/finalizeProgress.js";
 import type { ProcessingResult, UploadChange, UploadOutcome } from "../upload/types.js";
 import { isTerminalUploadStatus, type UploadStatus } from "../upload/uploadStatus.js";
@@ -23,27 +24,28 @@ const MISSING = "b-missing";
 
 describe("fanOutBatch's verdicts", () => {
   const cases: Array<[string, BatchMessage, Verdict, number]> = [
-    ["a pending batch is sent", { batchId: B1 }, { kind: "done" }, 3],
+    ["a pending batch releases its first window", { batchId: B1 }, { kind: "done" }, 2],
     ["an unknown batch is dead-lettered", { batchId: MISSING }, { kind: "dead-letter", reason: `unknown batch ${MISSING}` }, 0],
     ["a finished batch is skipped", { batchId: "b-done" }, { kind: "done" }, 0],
-    ["a continuation of an unknown batch is dead-lettered", { batchId: MISSING, cursor: "u1" }, { kind: "dead-letter", reason: `unknown batch ${MISSING}` }, 0],
-    ["a continuation sends the uploads after its cursor", { batchId: "b-processing", cursor: "u1" }, { kind: "done" }, 2],
+    ["a processing batch's window is topped up", { batchId: "b-processing" }, { kind: "done" }, 1],
   ];
+  const flow = { defaultMaxInFlight: 2, bulkShareWhileInteractive: 0.5 };
 
   it.each(cases)("%s", async (_name, message, verdict, uploadsSent) => {
     const deps = fanOutDeps();
 
-    const result = await fanOutBatch(deps, message, { pageSize: 2, reserveMillis: 0, remainingMillis: () => 60_000 });
+    const result = await fanOutBatch(deps, message, flow);
 
     expect(fanOutVerdict(message, result)).toEqual(verdict);
     expect(deps.uploadQueue.sent).toHaveLength(uploadsSent);
   });
 
-  it("a queue that is down fails the use case (the skeleton requeues it)", async () => {
+  it("a queue that is down fails the use case (the skeleton requeues it), and the released uploads are held for the next release", async () => {
     const deps = fanOutDeps();
     deps.uploadQueue.down = true;
 
-    await expect(fanOutBatch(deps, { batchId: B1 }, { pageSize: 2, reserveMillis: 0, remainingMillis: () => 60_000 })).rejects.toThrow("queue down");
+    await expect(fanOutBatch(deps, { batchId: B1 }, flow)).rejects.toThrow("queue down");
+    expect(deps.uploads.held).toEqual(["u1", "u2"]);
   });
 
   function fanOutDeps() {
@@ -51,7 +53,10 @@ describe("fanOutBatch's verdicts", () => {
     batches.add(B1, "pending", ["u1", "u2", "u3"]);
     batches.add("b-done", "completed", ["u1"]);
     batches.add("b-processing", "processing", ["u1", "u2", "u3"]);
-    return { batches, uploadQueue: new InMemoryQueue<UploadMessage>(), batchQueue: new InMemoryQueue<BatchMessage>(), progressQueue: new InMemoryQueue<ProgressMessage>(), logger: silent };
+    // One of b-processing's window of 2 is in flight.
+    batches.inFlight.set("b-processing", 1);
+    const uploads = { held: [] as string[], hold: async (_batchId: string, ids: readonly string[]) => void uploads.held.push(...ids) };
+    return { batches, uploads, uploadQueue: new InMemoryQueue<UploadMessage>(), progressQueue: new InMemoryQueue<ProgressMessage>(), logger: silent };
   }
 });
 
@@ -95,6 +100,39 @@ describe("processUploads' verdicts", () => {
     expect(processed).toBe(1);
   });
 
+  it("a paused batch's upload is not started, and its message is done (the upload is held for the resume)", async () => {
+    const uploads = uploadRepository();
+    let processed = 0;
+
+    const verdicts = await processUploads(deps(uploads, async () => (processed++, succeeds())), [{ messageId: "m1", message: { batchId: "b-paused", uploadId: "u-paused" }, receiveCount: 1 }], options);
+
+    expect(verdicts).toEqual(new Map([["m1", { kind: "done" }]]));
+    expect(processed).toBe(0);
+    expect(uploads.statusOf("u-paused")).toBe("pending");
+  });
+
+  it("the uploads an outcome commit releases are sent to the uploads queue", async () => {
+    const uploads = uploadRepository();
+    uploads.releases = ["u-next"];
+    const dependencies = deps(uploads, succeeds);
+
+    await processUploads(dependencies, [{ messageId: "m1", message: { batchId: B1, uploadId: "u1" }, receiveCount: 1 }], options);
+
+    expect(dependencies.uploadQueue.sent).toEqual([{ batchId: B1, uploadId: "u-next" }]);
+  });
+
+  it("a refill that cannot be sent is held and does not fail the committed messages", async () => {
+    const uploads = uploadRepository();
+    uploads.releases = ["u-next"];
+    const dependencies = deps(uploads, succeeds);
+    dependencies.uploadQueue.down = true;
+
+    const verdicts = await processUploads(dependencies, [{ messageId: "m1", message: { batchId: B1, uploadId: "u1" }, receiveCount: 1 }], options);
+
+    expect(verdicts).toEqual(new Map([["m1", { kind: "done" }]]));
+    expect(uploads.held).toEqual(["u-next"]);
+  });
+
   it("an outcome that cannot be committed is requeued", async () => {
     const uploads = uploadRepository();
     uploads.recordingDown = true;
@@ -119,6 +157,9 @@ describe("processUploads' verdicts", () => {
     uploads.addBatch(B1, "processing");
     uploads.addBatch("b2", "processing");
     uploads.addBatch("b-cancelled", "cancelled");
+    uploads.addBatch("b-paused", "processing");
+    uploads.paused.add("b-paused");
+    uploads.addUpload("u-paused", "b-paused", "pending");
     uploads.addUpload("u1", B1, "pending");
     uploads.addUpload("u-done", B1, "completed");
     uploads.addUpload("u-other", "b2", "pending");
@@ -131,7 +172,15 @@ describe("processUploads' verdicts", () => {
 
   function deps(uploads: InMemoryUploadRepository, process: () => Promise<ProcessingResult>) {
     const processor: UploadProcessor = { process };
-    return { uploads, processor, progress: new InMemoryQueue<ProgressMessage>(), logger: silent, retry: policy };
+    return {
+      uploads,
+      processor,
+      progress: new InMemoryQueue<ProgressMessage>(),
+      uploadQueue: new InMemoryQueue<UploadMessage>(),
+      logger: silent,
+      retry: policy,
+      flow: { defaultMaxInFlight: 10, bulkShareWhileInteractive: 0.5 },
+    };
   }
 });
 
@@ -172,18 +221,20 @@ class InMemoryQueue<T> {
     await this.sendAll([message]);
   }
 
-  async sendAll(messages: readonly T[]): Promise<void> {
+  async sendAll(messages: readonly T[], _options?: { fairnessKey?: string }): Promise<void> {
     if (this.down) throw new Error("queue down");
     this.sent.push(...messages);
   }
 }
 
 class InMemoryBatchRepository implements BatchRepository {
-  private readonly batches = new Map<string, { status: BatchStatus; uploadIds: string[]; version: number }>();
+  private readonly batches = new Map<string, { status: BatchStatus; uploadIds: string[]; version: number; cursor: string | null }>();
+  /** Uploads in flight per batch (released before the test). */
+  readonly inFlight = new Map<string, number>();
   down = false;
 
   add(batchId: string, status: BatchStatus, uploadIds: string[]): void {
-    this.batches.set(batchId, { status, uploadIds: [...uploadIds].sort(), version: 0 });
+    this.batches.set(batchId, { status, uploadIds: [...uploadIds].sort(), version: 0, cursor: null });
   }
 
   async startFanOut(batchId: string): Promise<FanOutStart> {
@@ -199,8 +250,14 @@ class InMemoryBatchRepository implements BatchRepository {
     return this.get(batchId)?.status;
   }
 
-  async unfinishedUploadIds(batchId: string, after: string | null, limit: number): Promise<string[]> {
-    return (this.get(batchId)?.uploadIds ?? []).filter((id) => after === null || id > after).slice(0, limit);
+  async releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release> {
+    const batch = this.get(batchId);
+    if (!batch || batch.status !== "processing") return { ownerId: "user", uploadIds: [] };
+    const room = Math.max(0, policy.defaultMaxInFlight - (this.inFlight.get(batchId) ?? 0));
+    const { cursor } = batch;
+    const released = batch.uploadIds.filter((id) => cursor === null || id > cursor).slice(0, room);
+    batch.cursor = released.at(-1) ?? cursor;
+    return { ownerId: "user", uploadIds: released };
   }
 
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
@@ -209,7 +266,21 @@ class InMemoryBatchRepository implements BatchRepository {
       if (!batch) return [];
       batch.version++;
       const total = batch.uploadIds.length;
-      const snapshot = { id, userId: "user", status: batch.status, totalUploads: total, processedUploads: 0, successfulUploads: 0, failedUploads: 0, cancelledUploads: 0, version: batch.version };
+      const snapshot = {
+        id,
+        userId: "user",
+        status: batch.status,
+        totalUploads: total,
+        processedUploads: 0,
+        successfulUploads: 0,
+        failedUploads: 0,
+        cancelledUploads: 0,
+        version: batch.version,
+        priority: "interactive" as const,
+        maxInFlight: null,
+        paused: false,
+        activeMillis: null,
+      };
       return [{ snapshot, pushedBefore: false, finalizedNow: false }];
     });
   }
@@ -236,6 +307,10 @@ class InMemoryUploadRepository implements UploadRepository {
   private readonly uploads = new Map<string, { batchId: string; status: UploadStatus }>();
   /** Uploads a concurrent delivery makes terminal while this one's claim waits. */
   readonly finishedElsewhere = new Set<string>();
+  readonly paused = new Set<string>();
+  /** What the next outcome commit releases. */
+  releases: string[] = [];
+  readonly held: string[] = [];
   claimDown = false;
   recordingDown = false;
 
@@ -261,6 +336,7 @@ class InMemoryUploadRepository implements UploadRepository {
       if (upload.batchId !== ref.batchId) return { ...ref, kind: "batch-mismatch", actualBatchId: upload.batchId };
       if (isTerminalUploadStatus(upload.status)) return { ...ref, kind: "terminal", status: upload.status };
       if (batchStatus !== "processing") return { ...ref, kind: "batch-not-processing", batchStatus };
+      if (this.paused.has(upload.batchId)) return { ...ref, kind: "batch-paused" };
       if (this.finishedElsewhere.has(ref.uploadId)) {
         upload.status = "completed";
         return { ...ref, kind: "claimed-elsewhere" };
@@ -271,7 +347,11 @@ class InMemoryUploadRepository implements UploadRepository {
     });
   }
 
-  async recordOutcomes(_batchId: string, outcomes: readonly UploadOutcome[]) {
+  async hold(_batchId: string, uploadIds: readonly string[]): Promise<void> {
+    this.held.push(...uploadIds);
+  }
+
+  async recordOutcomes(_batchId: string, outcomes: readonly UploadOutcome[]): Promise<RecordedOutcomes> {
     if (this.recordingDown) throw new Error("database down");
     let completed = 0;
     for (const outcome of outcomes) {
@@ -280,7 +360,9 @@ class InMemoryUploadRepository implements UploadRepository {
       upload.status = outcome.status;
       if (outcome.status === "completed") completed++;
     }
-    return { counted: outcomes.length, completed, failed: outcomes.length - completed };
+    const released = { ownerId: "user", uploadIds: this.releases };
+    this.releases = [];
+    return { counted: outcomes.length, completed, failed: outcomes.length - completed, released };
   }
 }
 

@@ -12,3 +12,4 @@ export { InMemoryStageStore } from "./InMemoryStageStore.js";
 export { InMemoryTokenVerifier } from "./InMemoryTokenVerifier.js";
 export { InMemoryUploadRepository } from "./InMemoryUploadRepository.js";
 export { ManualClock } from "./ManualClock.js";
+export { TEST_FLOW } from "./testFlow.js";
