@@ -15,6 +15,10 @@ export interface FlowSummary {
   window: number;
   windowSource: "batch" | "stage default";
   paused: boolean;
+  /**
+   * Uploads being processed (started, not terminal). Released ones still queued are left out: the
+   * design's "in flight" counts them too, but that needs the release cursor, which no reader returns.
+   */
   inFlight: number;
   /** Null when there is no estimate: too few uploads processed yet, paused, or final. */
   secondsLeft: number | null;
