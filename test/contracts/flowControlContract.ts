@@ -107,6 +107,15 @@ export function describeFlowControlContract(makeWorld: MakeWorld): void {
       expect([...again.uploadIds].sort()).toEqual(uploadIds.slice(1, 3));
     });
 
+    it("holds a whole window whose messages were lost, so the next release sends it again", async () => {
+      const { batchId, first } = await started(world(), 6);
+
+      await world().batches.holdWindow(batchId);
+      const again = await world().batches.releaseWindow(batchId, FLOW);
+
+      expect([...again.uploadIds].sort()).toEqual([...first].sort());
+    });
+
     it("says when pause, resume or a flow change found the batch as asked, and refuses final batches", async () => {
       const { batchId } = await started(world(), 2);
 

@@ -96,5 +96,8 @@ export const wiring: Wiring = {
   fanOut: { sendConcurrency: 8 },
   // A window of 40 keeps 2 cores (the local stack) or 4 worker invocations (AWS) busy on one batch,
   // while a batch submitted behind it waits for at most one window's uploads (docs/benchmarks.md).
-  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25 },
+  // A batch of more than 200 uploads (an import rather than a person's picks) is bulk unless its
+  // submitter says otherwise: on 2 cores, an interactive batch's images share the CPU with every
+  // image in flight, so it keeps its time alone only if a large batch yields (docs/design.md).
+  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25, bulkAboveUploads: 200 },
 };

@@ -130,6 +130,15 @@ export class PostgresBatchRepository implements BatchRepository {
     return { ownerId: row?.user_id ?? "", uploadIds: row?.released ?? [] };
   }
 
+  async holdWindow(batchId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE uploads u SET held = true FROM upload_batches b
+        WHERE b.id = $1 AND u.batch_id = b.id AND u.id <= b.release_cursor AND NOT u.held
+          AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')`,
+      [batchId],
+    );
+  }
+
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
     const { rows } = await this.sql.query<{ id: string }>(
       "SELECT id FROM upload_batches WHERE status IN ('pending', 'processing') AND id > $1 ORDER BY id LIMIT $2",

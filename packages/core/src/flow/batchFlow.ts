@@ -24,6 +24,20 @@ export interface FlowPolicy {
   bulkShareWhileInteractive: number;
 }
 
+/** Where a batch's priority comes from when its submitter names none. */
+export interface PriorityPolicy {
+  /** A batch of more uploads than this is bulk unless its submitter says otherwise. */
+  bulkAboveUploads: number;
+}
+
+/**
+ * The priority of a batch whose submitter named none: a batch a person watches is interactive; a
+ * large one (an import, a backfill) is bulk, so it yields to interactive batches while they run.
+ */
+export function defaultPriority(uploads: number, policy: PriorityPolicy): BatchPriority {
+  return uploads > policy.bulkAboveUploads ? "bulk" : "interactive";
+}
+
 /** What the rate is taken from: the batch's counters and how long it has been running, pauses left out. */
 export interface RateSample {
   total: number;

@@ -260,6 +260,8 @@ class InMemoryBatchRepository implements BatchRepository {
     return { ownerId: "user", uploadIds: released };
   }
 
+  async holdWindow(): Promise<void> {}
+
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     return batchIds.flatMap((id) => {
       const batch = this.get(id);
