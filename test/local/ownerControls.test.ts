@@ -2,6 +2,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ownerKeySegment, type ProcessingResult, type UploadProcessor, type UploadToProcess } from "@pipeline/core";
 import { PipelineClient, type LocalStack, type PushMessage } from "@pipeline/local";
 import { batchState, seedBatch } from "@pipeline/testkit";
+import { wiring } from "@pipeline/wiring";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack, type TestStack } from "../support/startTestStack.js";
 import { waitFor } from "../support/waitFor.js";
@@ -248,6 +249,18 @@ describe("the batch owner's flow controls over HTTP, on the local stack", () => 
     expect(await row(own.body.batchId)).toMatchObject({ priority: "bulk", max_in_flight: 3 });
     expect(await row(plain.body.batchId)).toMatchObject({ priority: "interactive", max_in_flight: null });
     expect(await row(blank.body.batchId)).toMatchObject({ priority: "interactive", max_in_flight: null });
+  });
+
+  it("makes a batch submitted without a priority bulk when it is larger than the wiring's threshold, unless it asks to be interactive", async () => {
+    const large = wiring.flowControl.bulkAboveUploads + 1;
+    const unnamed = await create(owner, large);
+    const named = await create(owner, large, { priority: "interactive" });
+    const atThreshold = await create(owner, wiring.flowControl.bulkAboveUploads);
+
+    expect(await row(unnamed.body.batchId)).toMatchObject({ priority: "bulk" });
+    expect(await row(named.body.batchId)).toMatchObject({ priority: "interactive" });
+    expect(await row(atThreshold.body.batchId)).toMatchObject({ priority: "interactive" });
+    for (const batch of [unnamed, named, atThreshold]) await control(batch.body.batchId, "cancel");
   });
 
   it.each([

@@ -1,9 +1,7 @@
 import type { Sql } from "@pipeline/adapters/postgres";
-import type { BatchPriority } from "@pipeline/core";
+import { defaultPriority } from "@pipeline/core";
+import { wiring } from "@pipeline/wiring";
 import type { NewBatchFlow } from "./flowRequests.js";
-
-/** The column's default (migration 1764400000000_flow-control): a batch nobody marked bulk is interactive. */
-const DEFAULT_PRIORITY: BatchPriority = "interactive";
 
 export interface IntakeFile {
   uploadId: string;
@@ -37,7 +35,8 @@ export class BatchIntake {
         files.map((file) => file.key),
         files.map((file) => file.size),
         files.map((file) => file.mimeType),
-        flow.priority ?? DEFAULT_PRIORITY,
+        // Not named by the submitter: by the batch's size (a large batch is bulk, docs/design.md).
+        flow.priority ?? defaultPriority(files.length, wiring.flowControl),
         flow.maxInFlight ?? null,
       ],
     );
