@@ -131,5 +131,5 @@ export interface Wiring {
    * finish; a bulk batch's window shrinks to `bulkShareWhileInteractive` of it while an interactive
    * batch runs; a batch submitted without a priority is bulk above `bulkAboveUploads` uploads.
    */
-  flowControl: { defaultMaxInFlight: number; bulkShareWhileInteractive: number; bulkAboveUploads: number };
+  flowControl: { defaultMaxInFlight: number; bulkShareWhileInteractive: number; bulkAboveUploads: number; releaseLeaseSeconds: number };
 }

@@ -99,5 +99,8 @@ export const wiring: Wiring = {
   // A batch of more than 200 uploads (an import rather than a person's picks) is bulk unless its
   // submitter says otherwise: on 2 cores, an interactive batch's images share the CPU with every
   // image in flight, so it keeps its time alone only if a large batch yields (docs/design.md).
-  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25, bulkAboveUploads: 200 },
+  // A released upload not started within 30 s lost its message (a window's few queued messages
+  // are taken in seconds): it is released again, a duplicate at worst. Far shorter than the
+  // reconciler's 15 minutes, so a refill lost to a crash or a lost commit answer heals in under a minute.
+  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25, bulkAboveUploads: 200, releaseLeaseSeconds: 30 },
 };

@@ -22,6 +22,11 @@ export interface FlowPolicy {
   defaultMaxInFlight: number;
   /** While an interactive batch runs, a bulk batch's window is this share of its own (at least 1). */
   bulkShareWhileInteractive: number;
+  /**
+   * A released upload not started (still pending) this many seconds after its release lost its
+   * message: it no longer counts as in flight and the next release sends it again.
+   */
+  releaseLeaseSeconds: number;
 }
 
 /** Where a batch's priority comes from when its submitter names none. */
