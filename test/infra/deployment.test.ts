@@ -515,7 +515,7 @@ describe("least privilege", () => {
       wiring.functions.worker.handler,
       [
         "sqs:ChangeMessageVisibility uploads",
-        ...sendToQueues("uploads DLQ", "progress", "uploads"),
+        ...sendToQueues("uploads DLQ", "progress", "uploads", "batches"),
         `s3:GetObject bucket/${objectKeys.uploadsPrefix}*`,
         `s3:PutObject bucket/${objectKeys.thumbnailsPrefix}*`,
         "s3:ListBucket bucket",
