@@ -183,11 +183,14 @@ export interface OtherBatch {
   peakProcessing: number;
   peakInWindow: number;
   /**
-   * Uploads the worker was still processing when the cancel committed: cancelled with `attempts > 0`
-   * (claimed, not finished). Their processing ran on after the cancel and its outcome was discarded;
-   * the claim refuses every other upload of the batch from then on, so this is the work done after it.
+   * Uploads processed after the cancel: those the worker was still processing when it committed
+   * (cancelled with `attempts > 0`: claimed, not finished; their processing ran on and its outcome
+   * was discarded), plus any completed or failed by a statement that began after it
+   * (`finishedAfterCancel`). The claim refuses every other upload of the batch from then on.
    */
   processedAfterCancel: number;
+  /** Of those, completed or failed after the cancel (`updated_at >=` the cancel's `completed_at`): 0 while the cancel marks in-flight uploads cancelled. */
+  finishedAfterCancel: number;
   /** Released and not started when the cancel committed (`attempts = 0`, up to the cursor, not held): messages the claim refuses. */
   queuedAtCancel: number;
   /** Uploads not terminal once the worker is idle again: 0 when no upload of a cancelled batch starts. */

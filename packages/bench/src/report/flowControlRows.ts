@@ -18,7 +18,12 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
     rows.push(
       [`behind another user's ${count(big.uploads)} (${headStart} ahead): seconds / ratio to alone`, `${num(behind.measured.seconds, 2)} / ${num(behind.ratio, 2)} x`, "", ...targetCells(targets, `fairnessAt${big.uploads}`)],
       ...othersRows(behind),
-      [`  processed after its cancel (claimed, unfinished at the cancel; window ${count(big.window)})`, count(big.processedAfterCancel), "", ...targetCells(targets, `cancelAt${big.uploads}`)],
+      [
+        `  processed after its cancel (under way at it / finished after it; window ${count(big.window)})`,
+        `${count(big.processedAfterCancel)} (${count(big.processedAfterCancel - big.finishedAfterCancel)} / ${count(big.finishedAfterCancel)})`,
+        "",
+        ...targetCells(targets, `cancelAt${big.uploads}`),
+      ],
     );
   }
   const { behindBulk } = interactive;
