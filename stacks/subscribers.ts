@@ -15,8 +15,8 @@ export function subscribers(resources: DeployedResources): Record<FunctionName, 
   const { batches, uploads, progress } = queues;
 
   const fanout = subscribe(resources, "fanout", {
-    // One message per upload, a follow-up for a batch it could not finish in time, the batch's
-    // first progress message, and bad batch messages parked with their reason.
+    // A window of upload messages, the batch's first progress message, its own messages requeued
+    // while the database is unreachable, and bad batch messages parked with their reason.
     permissions: [sendTo(uploads.queue, batches.queue, progress.queue, batches.dlq), parkLargeDeadLetters(storage.media)],
   });
 
@@ -24,9 +24,10 @@ export function subscribers(resources: DeployedResources): Record<FunctionName, 
     permissions: [
       // The worker sets a failed message's backoff itself, besides what the event source mapping does.
       { actions: ["sqs:ChangeMessageVisibility"], resources: [uploads.queue.arn] },
-      // Bad messages parked with their reason, progress reports, and its own messages requeued
-      // (as new ones) while the database is unreachable.
-      sendTo(uploads.dlq, progress.queue, uploads.queue),
+      // Bad messages parked with their reason, progress reports, the window's refills and its own
+      // messages requeued (as new ones) while the database is unreachable, and a delayed batch
+      // message when a redelivery suggests a refill was lost.
+      sendTo(uploads.dlq, progress.queue, uploads.queue, batches.queue),
       // It reads the uploaded files and writes thumbnails: nothing else of the bucket.
       { actions: ["s3:GetObject"], resources: [$interpolate`${storage.media.arn}/${objectKeys.uploadsPrefix}*`] },
       { actions: ["s3:PutObject"], resources: [$interpolate`${storage.media.arn}/${objectKeys.thumbnailsPrefix}*`] },

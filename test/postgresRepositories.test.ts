@@ -150,6 +150,9 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
         const { rows } = await pool.query<{ id: string }>("SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id", [batchId]);
         return { batchId, uploadIds: rows.map((row) => row.id) };
       },
+      ageUploads: async (batchId, seconds) => {
+        await pool.query("UPDATE uploads SET updated_at = updated_at - make_interval(secs => $2) WHERE batch_id = $1", [batchId, seconds]);
+      },
       zeroCounters: async (batchId) => {
         await pool.query("UPDATE upload_batches SET processed_uploads = 0, successful_uploads = 0, failed_uploads = 0, cancelled_uploads = 0 WHERE id = $1", [batchId]);
       },

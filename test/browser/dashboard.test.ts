@@ -259,4 +259,97 @@ describe("the dashboard in headless Chromium, against the local stack", () => {
     expect(await page.evaluate("getComputedStyle(document.getElementById('drop-zone')).outlineStyle")).toBe("solid");
     await page.close();
   });
+
+  it("shows a running batch's time left, pauses and resumes it from its row, shows a refused control's reason, and cancels another batch", async () => {
+    // Prepare: 12 of the 20 images go through, 8 wait at the AI server, as do both files of a
+    // second batch a script makes later (ten held: the twelve workers keep two for the rest).
+    const userId = "controls-user";
+    const images = await generateImages(22);
+    const [files, others] = [images.slice(0, 20), images.slice(20)];
+    const releaseUploads = await holdDescriptionsOf([...files.slice(12), ...others]);
+    const client = await PipelineClient.forDemoUser(stack.endpoints.httpUrl, stack.endpoints.wsUrl, userId);
+    const page = await browser.context.newPage();
+    const pausedInDatabase = async (batchId: string) =>
+      (await stack.pipeline.sql.query<{ paused: boolean }>("SELECT paused_at IS NOT NULL AS paused FROM upload_batches WHERE id = $1", [batchId])).rows[0]?.paused;
+
+    try {
+      await page.goto(`${stack.endpoints.httpUrl}/?token=${client.token}`);
+      await connection(page, "connected");
+      await pick(page, files);
+      await batchBar(page, 12, 20);
+      const batchId = (await page.locator("li.batch").getAttribute("data-batch-id")) ?? "";
+      const card = page.locator(`li.batch[data-batch-id="${batchId}"]`);
+      const toggle = card.locator(".controls button").first();
+
+      // Assess: an estimate from the batch's rate so far, and the batch is not paused.
+      await expect.poll(() => card.locator(".time-left").textContent(), { timeout: UI_TIMEOUT }).toMatch(/^(less than a minute|about \d+ (min|h)( \d+ min)?) left$/);
+      expect(await card.locator(".paused-flag").isVisible()).toBe(false);
+      expect(await toggle.textContent()).toBe("Pause");
+
+      // Act: a pause the server refuses (a stand-in answer: the batch really runs) shows its reason.
+      await page.route(`**/api/batches/${batchId}/pause`, (route) =>
+        route.fulfill({ status: 409, contentType: "application/json", body: JSON.stringify({ error: "already_final", message: `batch ${batchId} is already completed` }) }),
+      );
+      await toggle.click();
+
+      // Assess
+      await expect.poll(() => card.locator(".action-error").textContent(), { timeout: UI_TIMEOUT }).toBe(`Could not pause the batch: batch ${batchId} is already completed`);
+      expect(await toggle.isEnabled()).toBe(true);
+      expect(await toggle.textContent()).toBe("Pause");
+      expect(await pausedInDatabase(batchId)).toBe(false);
+      await page.unroute(`**/api/batches/${batchId}/pause`);
+
+      // Act: pause.
+      await toggle.click();
+
+      // Assess: shown from the pushed frame; the estimate is gone while paused.
+      await card.locator(".paused-flag").waitFor({ state: "visible", timeout: UI_TIMEOUT });
+      expect(await card.getAttribute("data-paused")).toBe("true");
+      await expect.poll(() => toggle.textContent(), { timeout: UI_TIMEOUT }).toBe("Resume");
+      expect(await card.locator(".action-error").isVisible()).toBe(false);
+      expect(await card.locator(".time-left").isVisible()).toBe(false);
+      expect(await pausedInDatabase(batchId)).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-paused.png"), fullPage: true });
+
+      // Act: resume.
+      await toggle.click();
+
+      // Assess
+      await card.locator(".paused-flag").waitFor({ state: "hidden", timeout: UI_TIMEOUT });
+      await expect.poll(() => toggle.textContent(), { timeout: UI_TIMEOUT }).toBe("Pause");
+      expect(await pausedInDatabase(batchId)).toBe(false);
+
+      // Act: a batch made elsewhere appears; cancel it, accepting the confirmation.
+      const other = await client.submit(others);
+      const otherCard = page.locator(`li.batch[data-batch-id="${other.batchId}"]`);
+      await otherCard.locator(".controls button", { hasText: "Cancel" }).waitFor({ timeout: UI_TIMEOUT });
+      let question = "";
+      page.once("dialog", (dialog) => {
+        question = dialog.message();
+        void dialog.accept();
+      });
+      await otherCard.locator(".controls button", { hasText: "Cancel" }).click();
+
+      // Assess
+      await expect.poll(() => otherCard.locator(".badge").textContent(), { timeout: UI_TIMEOUT }).toBe("cancelled");
+      expect(question).toBe("Cancel this batch? The 2 files not yet processed will not be processed.");
+      expect(await otherCard.locator(".controls").isVisible()).toBe(false);
+      const { rows: cancelled } = await stack.pipeline.sql.query<{ status: string; error_message: string }>("SELECT status, error_message FROM upload_batches WHERE id = $1", [other.batchId]);
+      expect(cancelled[0]).toEqual({ status: "cancelled", error_message: "cancelled by its owner" });
+      // The first batch is untouched by the other's cancel.
+      expect(await card.getAttribute("data-status")).toBe("processing");
+
+      // Act: the held uploads go on; the resumed batch completes.
+      releaseUploads();
+
+      // Assess
+      await batchBar(page, 20, 20);
+      await expect.poll(() => card.locator(".badge").textContent(), { timeout: UI_TIMEOUT }).toBe("completed");
+      expect(await card.locator(".controls").isVisible()).toBe(false);
+      expect(await batchState(stack.pipeline.sql, batchId)).toMatchObject({ status: "completed", total: 20, processed: 20, successful: 20 });
+    } finally {
+      releaseUploads();
+      await page.close();
+    }
+  });
 });

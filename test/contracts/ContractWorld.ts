@@ -24,6 +24,8 @@ export interface ContractWorld {
   seedBatch(seed: ContractBatchSeed): Promise<{ batchId: string; uploadIds: string[] }>;
   /** Sets the batch's counters to zero behind the guarded statements' back, as a bug or a manual edit would. */
   zeroCounters(batchId: string): Promise<void>;
+  /** Moves the batch's uploads' last change this many seconds into the past, as time passing would. */
+  ageUploads(batchId: string, seconds: number): Promise<void>;
 }
 
 export type MakeWorld = () => ContractWorld | Promise<ContractWorld>;

@@ -3,7 +3,7 @@ import type { FlowPolicy } from "@pipeline/core";
 import { expect, it } from "vitest";
 import { batchOf, completedOutcome, describeContract, type ContractWorld, type MakeWorld } from "./ContractWorld.js";
 
-const FLOW: FlowPolicy = { defaultMaxInFlight: 3, bulkShareWhileInteractive: 0.25 };
+const FLOW: FlowPolicy = { defaultMaxInFlight: 3, bulkShareWhileInteractive: 0.25, releaseLeaseSeconds: 60 };
 
 /** A batch the fan-out started, with its first window released. */
 async function started(world: ContractWorld, uploads: number, extra: { priority?: "interactive" | "bulk"; maxInFlight?: number; userId?: string } = {}) {
@@ -105,6 +105,32 @@ export function describeFlowControlContract(makeWorld: MakeWorld): void {
       const again = await world().batches.releaseWindow(batchId, FLOW);
 
       expect([...again.uploadIds].sort()).toEqual(uploadIds.slice(1, 3));
+    });
+
+    it("releases again, first, a released upload not started within the lease (its message was lost), and not one being processed", async () => {
+      const { batchId, uploadIds, first } = await started(world(), 8);
+      const [processing, ...unstarted] = first as [string, ...string[]];
+      await world().uploads.claim([{ batchId, uploadId: processing }]);
+
+      const withinLease = await world().batches.releaseWindow(batchId, FLOW);
+      await world().ageUploads(batchId, 61);
+      const afterLease = await world().batches.releaseWindow(batchId, FLOW);
+      const renewed = await world().batches.releaseWindow(batchId, FLOW);
+
+      expect(withinLease.uploadIds).toEqual([]);
+      // The two unstarted ones again (their lease renewed), and no fresh one: the one processing still counts.
+      expect([...afterLease.uploadIds].sort()).toEqual([...unstarted].sort());
+      expect(afterLease.uploadIds).not.toContain(uploadIds[3]);
+      expect(renewed.uploadIds).toEqual([]);
+    });
+
+    it("holds a whole window whose messages were lost, so the next release sends it again", async () => {
+      const { batchId, first } = await started(world(), 6);
+
+      await world().batches.holdWindow(batchId);
+      const again = await world().batches.releaseWindow(batchId, FLOW);
+
+      expect([...again.uploadIds].sort()).toEqual([...first].sort());
     });
 
     it("says when pause, resume or a flow change found the batch as asked, and refuses final batches", async () => {

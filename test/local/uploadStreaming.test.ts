@@ -112,6 +112,7 @@ describe("the upload service streams files to S3 and leaves nothing behind a fai
       bucket: stack.endpoints.bucket,
       sqs: stack.pipeline.sqs,
       batchesQueueUrl: stack.queues.batches.url,
+      progressQueueUrl: stack.queues.progress.url,
       tokens: new JwtTokenVerifier(stack.endpoints.authSecret),
       reader: new PostgresBatchReader(stack.pipeline.sql),
       logger: quiet,

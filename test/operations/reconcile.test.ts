@@ -19,8 +19,11 @@ describe("the reconciler (batchctl reconcile)", () => {
       return state.status === "completed" ? state : undefined;
     }, 30_000, `batch ${batchId} to complete`);
 
-  /** A batch as the worker leaves it: `done` uploads terminal and counted, the rest pending. */
-  async function processingBatch(uploads: number, done: number, ageSeconds = 0): Promise<string> {
+  /**
+   * A batch as the worker leaves it: `done` uploads terminal and counted, the rest pending; every
+   * upload released (their messages sent), unless `released` is false (none released yet).
+   */
+  async function processingBatch(uploads: number, done: number, ageSeconds = 0, released = true): Promise<string> {
     const batchId = await seedBatch(sql(), { userId: "reconcile", uploads });
     await sql().query(
       `WITH done AS (
@@ -32,6 +35,9 @@ describe("the reconciler (batchctl reconcile)", () => {
       [batchId, done, ageSeconds],
     );
     await sql().query("UPDATE uploads SET updated_at = now() - make_interval(secs => $2) WHERE batch_id = $1", [batchId, ageSeconds]);
+    if (released) {
+      await sql().query("UPDATE upload_batches SET release_cursor = (SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id DESC LIMIT 1) WHERE id = $1", [batchId]);
+    }
     return batchId;
   }
 
@@ -70,6 +76,16 @@ describe("the reconciler (batchctl reconcile)", () => {
 
     expect(result.out).toContain("unfinished uploads re-enqueued");
     expect(result.out).toContain('"uploads":8');
+    expect(await untilCompleted(batchId)).toMatchObject({ total: 12, processed: 12, successful: 12 });
+  });
+
+  it("tops up the window of a batch whose uploads wait for release with nothing moving, and the batch completes exactly", async () => {
+    const batchId = await processingBatch(12, 4, 3600, false);
+
+    const result = await ops.batchctl("reconcile", "--lost-after", "600", "--json");
+
+    // Not released, so not lost: nothing is re-enqueued directly, the window is topped up instead.
+    expect(JSON.parse(result.out).summary).toMatchObject({ requeuedUploads: 0, toppedUpBatches: 1 });
     expect(await untilCompleted(batchId)).toMatchObject({ total: 12, processed: 12, successful: 12 });
   });
 

@@ -48,7 +48,7 @@ describe("bad queue messages", () => {
   const parked: Array<[string, Queue, () => string, RegExp]> = [
     ["batches: a body that is not JSON", "batches", () => "{batchId:", /^body is not JSON/],
     ["batches: a batchId of the wrong type", "batches", () => JSON.stringify({ batchId: 42 }), /^invalid message: batchId: /],
-    ["batches: a cursor that is not a UUID (SQL-looking)", "batches", () => JSON.stringify({ batchId, cursor: "' OR 1=1 --" }), /^invalid message: cursor: /],
+    ["batches: a batchId that is not a UUID (SQL-looking)", "batches", () => JSON.stringify({ batchId: "' OR 1=1 --" }), /^invalid message: batchId: /],
     ["uploads: the JSON value null", "uploads", () => "null", /^invalid message: body: /],
     ["uploads: an uploadId of the wrong type", "uploads", () => JSON.stringify({ batchId, uploadId: 7 }), /^invalid message: uploadId: /],
     ["uploads: an upload of another batch", "uploads", () => JSON.stringify({ batchId: otherBatchId, uploadId: uploadIds[0] }), /^upload .* belongs to batch /],

@@ -9,7 +9,7 @@ import { runChaosRound } from "./support/runChaosRound.js";
 const SIZES = CHAOS_SIZES;
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 2 ** 31);
 
-describe("chaos: duplicates, killed invocations, terminated Postgres sessions, lost progress, poison and failing uploads", () => {
+describe("chaos: duplicates, killed invocations, terminated Postgres sessions, lost progress, poison and failing uploads, pauses, resumes, window changes and cancels", () => {
   let chaos: ChaosStack;
 
   beforeAll(async () => {
@@ -37,5 +37,12 @@ describe("chaos: duplicates, killed invocations, terminated Postgres sessions, l
     expect(faults.progressDropped).toBeGreaterThan(0);
     expect(report.connectionsTerminated).toBeGreaterThan(0);
     expect(report.deadLetters.uploads).toBeGreaterThanOrEqual(SIZES.poisonMessages);
+    // ...and the flow controls, each of which took effect on a running batch at least once.
+    expect(report.flow.paused, "batches paused while running").toBeGreaterThan(0);
+    // Every pause was resumed, but for a batch cancelled in between (its resume finds it final).
+    expect(report.flow.resumed, "batches resumed").toBeGreaterThan(0);
+    expect(report.flow.resumed + report.flow.cancelled, "pauses resumed or ended by a cancel").toBeGreaterThanOrEqual(report.flow.paused);
+    expect(report.flow.limitsChanged, "windows changed").toBeGreaterThan(0);
+    expect(report.flow.prioritiesChanged + report.flow.cancelled, "priorities changed or batches cancelled").toBeGreaterThan(0);
   }, 240_000);
 });

@@ -88,7 +88,7 @@ describe("replayed messages after a batch completed", () => {
     expect(await batchState(pipeline.sql, batchId)).toEqual(final);
   });
 
-  it("a fan-out follow-up message (with a cursor): skipped, nothing sent", async () => {
+  it("a fan-out follow-up message from before windows (with a cursor, now ignored): skipped, nothing sent", async () => {
     const response = await invoke(pipeline, "fanout", await send("batches", JSON.stringify({ batchId, cursor: "00000000-0000-4000-8000-000000000000" })));
 
     expect(response.batchItemFailures).toEqual([]);

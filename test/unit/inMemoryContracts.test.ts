@@ -26,6 +26,9 @@ describe("InMemory repositories", () => {
       connections: new InMemoryConnectionRepository(database),
       sequencer: new InMemoryPushSequencer(),
       seedBatch: async (seed) => database.seedBatch(seed),
+      ageUploads: async (batchId, seconds) => {
+        for (const upload of database.uploadsOf(batchId)) upload.updatedAt = new Date(upload.updatedAt.getTime() - seconds * 1000);
+      },
       zeroCounters: async (batchId) => {
         const batch = database.batch(batchId);
         if (batch) Object.assign(batch, { processed: 0, successful: 0, failed: 0, cancelled: 0 });

@@ -141,4 +141,17 @@ describe("resumeUnfinishedBatches", () => {
     expect(resumed).toBe(3);
     expect(batchQueue.messages.map((message) => message.batchId)).toEqual([...pending].sort());
   });
+
+  it("holds a processing batch's released uploads first, so its batch message sends them again (their messages were lost)", async () => {
+    const database = new InMemoryDatabase();
+    const { batchId, uploadIds } = database.seedBatch({ userId: "u", uploads: 5, maxInFlight: 2 });
+    const batches = new InMemoryBatchRepository(database);
+    await batches.startFanOut(batchId);
+    await batches.releaseWindow(batchId, TEST_FLOW);
+
+    await resumeUnfinishedBatches({ batches, batchQueue: new InMemoryBatchQueue(), logger: new RecordingLogger() });
+    const again = await batches.releaseWindow(batchId, TEST_FLOW);
+
+    expect(again.uploadIds).toEqual(uploadIds.slice(0, 2));
+  });
 });

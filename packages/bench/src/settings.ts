@@ -58,7 +58,7 @@ export interface FlowControlSettings {
   smallUploads: number;
   /** Times the small batch runs alone; the median is the baseline of the ratios. */
   aloneRuns: number;
-  /** Sizes of another user's batch (default priority) the small one is submitted behind. */
+  /** Sizes of another user's batch the small one is submitted behind, of the priority a batch submitted without one gets (core `defaultPriority`). */
   bigSizes: number[];
   /** How long after the other batches' hand-over the measured batch is submitted. */
   headStartMillis: number;

@@ -20,12 +20,14 @@ export type { BatchCounters } from "./batch/BatchCounters.js";
 export { countersOf } from "./batch/countersOf.js";
 export {
   BATCH_PRIORITIES,
+  defaultPriority,
   estimateSecondsLeft,
   isValidMaxInFlight,
   MAX_IN_FLIGHT_LIMIT,
   type BatchFlow,
   type BatchPriority,
   type FlowPolicy,
+  type PriorityPolicy,
   type RateSample,
   type Release,
 } from "./flow/batchFlow.js";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigurationError, readWebSocketConfig, readWorkerConfig } from "./config.js";
 
 const WORKER_ENVIRONMENT = {
+  BATCHES_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/batches",
   UPLOADS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/uploads",
   UPLOADS_DLQ_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/uploads-dlq",
   PROGRESS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/123456789012/progress",

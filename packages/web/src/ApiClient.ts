@@ -1,9 +1,25 @@
-import type { BatchView } from "@pipeline/core";
+import type { BatchPriority, BatchView } from "@pipeline/core";
 
 export interface CreatedBatch {
   batchId: string;
   total: number;
   uploads: Array<{ uploadId: string; filename: string; size: number }>;
+}
+
+/** How a batch's uploads are released, as pause, resume and a flow change answer. */
+export interface BatchFlowState {
+  batchId: string;
+  paused: boolean;
+  priority: BatchPriority;
+  maxInFlight: number | null;
+  /** False when the batch already was as asked. */
+  changed: boolean;
+}
+
+/** A change of a running batch's window (null: the stage's default) or priority. */
+export interface FlowChangeRequest {
+  maxInFlight?: number | null;
+  priority?: BatchPriority;
 }
 
 /** A refusal of the upload service, with its machine-readable code (`unauthorized`, `file_too_large`, …). */
@@ -30,8 +46,11 @@ export class ApiClient {
     return request(`${baseUrl}/api/dev/token?userId=${encodeURIComponent(userId)}`, { method: "POST" });
   }
 
-  createBatch(files: readonly File[]): Promise<CreatedBatch> {
+  createBatch(files: readonly File[], flow: FlowChangeRequest = {}): Promise<CreatedBatch> {
     const form = new FormData();
+    // Before the files: a bad value is refused before any file is sent.
+    if (flow.priority) form.append("priority", flow.priority);
+    if (typeof flow.maxInFlight === "number") form.append("maxInFlight", String(flow.maxInFlight));
     for (const file of files) form.append("files", file, file.name);
     return request(`${this.baseUrl}/api/batches`, { method: "POST", body: form, headers: this.authorization() });
   }
@@ -41,9 +60,31 @@ export class ApiClient {
     return batches;
   }
 
+  /** No upload of the batch starts until it is resumed; those already processing finish. */
+  pauseBatch(batchId: string): Promise<BatchFlowState> {
+    return request(this.batchUrl(batchId, "/pause"), { method: "POST", headers: this.authorization() });
+  }
+
+  resumeBatch(batchId: string): Promise<BatchFlowState> {
+    return request(this.batchUrl(batchId, "/resume"), { method: "POST", headers: this.authorization() });
+  }
+
+  /** Its unfinished uploads end cancelled; the batch ends cancelled. */
+  cancelBatch(batchId: string): Promise<{ batchId: string; cancelledUploads: number }> {
+    return request(this.batchUrl(batchId, "/cancel"), { method: "POST", headers: this.authorization() });
+  }
+
+  changeBatchFlow(batchId: string, change: FlowChangeRequest): Promise<BatchFlowState> {
+    return request(this.batchUrl(batchId), { method: "PATCH", body: JSON.stringify(change), headers: { ...this.authorization(), "content-type": "application/json" } });
+  }
+
   /** Images cannot send headers: the thumbnail route takes the token in the query. */
   thumbnailUrl(batchId: string, uploadId: string): string {
     return `${this.baseUrl}/api/batches/${batchId}/uploads/${uploadId}/thumbnail?token=${encodeURIComponent(this.token)}`;
+  }
+
+  private batchUrl(batchId: string, action = ""): string {
+    return `${this.baseUrl}/api/batches/${encodeURIComponent(batchId)}${action}`;
   }
 
   private authorization(): Record<string, string> {

@@ -1,7 +1,24 @@
 import type { UploadStage } from "@pipeline/core";
 import type { BatchState, UploadState } from "./progressStore.js";
+import { formatTimeLeft } from "./timeLeft.js";
 
 export type ThumbnailUrl = (batchId: string, uploadId: string) => string;
+
+/** What the owner can do to an unfinished batch; each rejects with the server's refusal (its message is shown). */
+export interface BatchActions {
+  pause(batchId: string): Promise<unknown>;
+  resume(batchId: string): Promise<unknown>;
+  cancel(batchId: string): Promise<unknown>;
+}
+
+type Action = keyof BatchActions;
+
+const BUSY_LABEL: Record<Action, string> = { pause: "Pausing…", resume: "Resuming…", cancel: "Cancelling…" };
+/**
+ * The row shows a batch's state from its pushed frames (they carry the version order), not from
+ * the control's answer; until the frame arrives the button stays busy, at most this long.
+ */
+const AWAIT_FRAME_MILLIS = 10_000;
 
 /** A file's bar counts its finished stages, then its end. */
 const FILE_STEPS = 4;
@@ -28,13 +45,14 @@ export class BatchListView {
   constructor(
     private readonly list: HTMLOListElement,
     private readonly thumbnailUrl: ThumbnailUrl,
+    private readonly actions: BatchActions,
   ) {}
 
   render(batches: readonly BatchState[], dirty: ReadonlySet<string>): void {
     batches.forEach((batch, index) => {
       let card = this.cards.get(batch.batchId);
       if (!card) {
-        card = new BatchCard(batch.batchId, this.thumbnailUrl);
+        card = new BatchCard(batch.batchId, this.thumbnailUrl, this.actions);
         this.cards.set(batch.batchId, card);
       }
       if (dirty.has(batch.batchId) || !card.element.isConnected) card.update(batch);
@@ -45,6 +63,7 @@ export class BatchListView {
   }
 
   clear(): void {
+    for (const card of this.cards.values()) card.dispose();
     this.cards.clear();
     this.list.replaceChildren();
   }
@@ -58,14 +77,25 @@ class BatchCard {
   private readonly fillOk = el("span", "fill ok");
   private readonly fillFailed = el("span", "fill failed");
   private readonly counts = el("p", "counts");
+  private readonly pausedFlag = el("span", "paused-flag");
+  private readonly controls = el("div", "controls");
+  private readonly timeLeft = el("span", "time-left");
+  private readonly toggle = el("button", "secondary");
+  private readonly cancelButton = el("button", "secondary danger");
+  private readonly actionError = el("p", "action-error");
   private readonly problem = el("p", "problem");
   private readonly summary = el("summary");
   private readonly files = el("ul", "files");
   private readonly rows = new Map<string, FileRow>();
+  private batch: BatchState | undefined;
+  /** The control whose request runs, or whose answer waits for the frame that shows it. */
+  private busy: Action | null = null;
+  private awaitingFrame: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly batchId: string,
     private readonly thumbnailUrl: ThumbnailUrl,
+    private readonly actions: BatchActions,
   ) {
     const titleId = `batch-${batchId}`;
     this.title.id = titleId;
@@ -80,13 +110,36 @@ class BatchCard {
     details.open = true;
     details.append(this.summary, this.files);
     const head = el("div", "batch-head");
-    head.append(this.title, this.badge);
-    this.element.append(head, this.bar, this.counts, this.problem, details);
+    const flags = el("span", "flags");
+    this.pausedFlag.textContent = "Paused";
+    this.pausedFlag.hidden = true;
+    flags.append(this.pausedFlag, this.badge);
+    head.append(this.title, flags);
+    for (const button of [this.toggle, this.cancelButton]) {
+      button.type = "button";
+      button.setAttribute("aria-describedby", titleId);
+    }
+    this.toggle.addEventListener("click", () => void this.run(this.batch?.paused ? "resume" : "pause"));
+    this.cancelButton.addEventListener("click", () => void this.run("cancel"));
+    const buttons = el("span", "buttons");
+    buttons.append(this.toggle, this.cancelButton);
+    this.controls.append(this.timeLeft, buttons);
+    this.actionError.setAttribute("role", "alert");
+    this.actionError.hidden = true;
+    this.element.append(head, this.bar, this.counts, this.controls, this.actionError, this.problem, details);
+  }
+
+  dispose(): void {
+    clearTimeout(this.awaitingFrame);
   }
 
   update(batch: BatchState): void {
+    this.batch = batch;
     const total = Math.max(batch.total, batch.uploads.size);
+    const final = TERMINAL.has(batch.status);
     this.element.dataset.status = batch.status;
+    this.element.dataset.paused = String(batch.paused && !final);
+    this.pausedFlag.hidden = !batch.paused || final;
     this.title.textContent = `${total === 1 ? "1 file" : `${total} files`}, ${when.format(new Date(batch.createdAt))}`;
     this.badge.textContent = batch.status;
     this.bar.setAttribute("aria-valuemax", String(total));
@@ -100,10 +153,76 @@ class BatchCard {
       count("failed", `${batch.failed} failed`),
       ...(batch.cancelled > 0 ? [count("cancelled", `${batch.cancelled} cancelled`)] : []),
     );
+    const timeLeft = final ? null : formatTimeLeft(batch.secondsLeft);
+    this.timeLeft.textContent = timeLeft ?? "";
+    this.timeLeft.hidden = timeLeft === null;
+    if (this.busy !== null && this.awaitingFrame !== undefined && this.shows(this.busy)) this.settle();
+    if (final) this.settle();
+    this.renderControls();
     this.problem.hidden = batch.problem === null;
     this.problem.textContent = batch.problem ?? "";
     this.summary.textContent = `Files (${batch.uploads.size})`;
     this.updateRows(batch);
+  }
+
+  /** Pause or Resume (one button, so focus stays on it), and Cancel, while the batch is unfinished. */
+  private renderControls(): void {
+    const batch = this.batch;
+    const final = !batch || TERMINAL.has(batch.status);
+    this.controls.hidden = final;
+    this.toggle.textContent = this.busy === "pause" || this.busy === "resume" ? BUSY_LABEL[this.busy] : batch?.paused ? "Resume" : "Pause";
+    this.toggle.dataset.action = batch?.paused ? "resume" : "pause";
+    this.cancelButton.textContent = this.busy === "cancel" ? BUSY_LABEL.cancel : "Cancel";
+    this.toggle.disabled = this.busy !== null;
+    this.cancelButton.disabled = this.busy !== null;
+    if (final) this.showActionError(null);
+  }
+
+  private async run(action: Action): Promise<void> {
+    const batch = this.batch;
+    if (this.busy !== null || !batch || TERMINAL.has(batch.status)) return;
+    if (action === "cancel") {
+      const left = Math.max(0, batch.total - batch.processed);
+      if (!confirm(`Cancel this batch? ${left === 1 ? "The 1 file" : `The ${left} files`} not yet processed will not be processed.`)) return;
+    }
+    this.busy = action;
+    this.showActionError(null);
+    this.renderControls();
+    try {
+      await this.actions[action](this.batchId);
+    } catch (error) {
+      this.showActionError(`Could not ${action} the batch: ${error instanceof Error ? error.message : String(error)}`);
+      this.settle();
+      this.renderControls();
+      return;
+    }
+    if (this.shows(action)) {
+      this.settle();
+    } else {
+      this.awaitingFrame = setTimeout(() => {
+        this.settle();
+        this.renderControls();
+      }, AWAIT_FRAME_MILLIS);
+    }
+    this.renderControls();
+  }
+
+  /** Whether the batch as last pushed already shows what `action` asked for. */
+  private shows(action: Action): boolean {
+    if (!this.batch) return false;
+    if (action === "cancel") return TERMINAL.has(this.batch.status);
+    return this.batch.paused === (action === "pause") || TERMINAL.has(this.batch.status);
+  }
+
+  private settle(): void {
+    clearTimeout(this.awaitingFrame);
+    this.awaitingFrame = undefined;
+    this.busy = null;
+  }
+
+  private showActionError(message: string | null): void {
+    this.actionError.textContent = message ?? "";
+    this.actionError.hidden = message === null;
   }
 
   private updateRows(batch: BatchState): void {

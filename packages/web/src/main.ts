@@ -1,6 +1,6 @@
 import type { ServerMessage } from "@pipeline/core";
 import { ApiClient, ApiError } from "./ApiClient.js";
-import { BatchListView } from "./BatchListView.js";
+import { BatchListView, type BatchActions } from "./BatchListView.js";
 import { loadConfig, type DashboardConfig } from "./config.js";
 import { ProgressStore, type BatchState } from "./progressStore.js";
 import { ReconnectingSocket, type ConnectionState } from "./ReconnectingSocket.js";
@@ -94,7 +94,23 @@ function signIn(config: DashboardConfig, session: Session): void {
     finished: (batch: BatchState) => announce(`Batch of ${batch.total} files ${batch.status}: ${batch.successful} succeeded, ${batch.failed} failed.`),
   });
   const api = new ApiClient(config.apiUrl, session.token);
-  const view = new BatchListView(ui.batches, (batchId, uploadId) => api.thumbnailUrl(batchId, uploadId));
+  // A refused control shows its reason on the batch's row; an expired session signs out.
+  const control =
+    (call: (batchId: string) => Promise<unknown>) =>
+    async (batchId: string): Promise<void> => {
+      try {
+        await call(batchId);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) signOut("Your session has expired. Sign in again.");
+        throw error;
+      }
+    };
+  const actions: BatchActions = {
+    pause: control((batchId) => api.pauseBatch(batchId)),
+    resume: control((batchId) => api.resumeBatch(batchId)),
+    cancel: control((batchId) => api.cancelBatch(batchId)),
+  };
+  const view = new BatchListView(ui.batches, (batchId, uploadId) => api.thumbnailUrl(batchId, uploadId), actions);
   signed = { session, api, store, socket, view };
 
   ui.who.textContent = session.userId;

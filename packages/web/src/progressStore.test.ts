@@ -1,4 +1,4 @@
-import type { BatchCompletedPush, BatchProgressPush, BatchSnapshotFrame, UploadChange } from "@pipeline/core";
+import type { BatchCompletedPush, BatchFlow, BatchProgressPush, BatchSnapshotFrame, UploadChange } from "@pipeline/core";
 import { describe, expect, it, vi } from "vitest";
 import { ProgressStore, type StoreListener } from "./progressStore.js";
 
@@ -6,12 +6,22 @@ const BATCH = "5b0b7a4e-0000-4000-8000-000000000001";
 const A = "00000000-0000-4000-8000-00000000000a";
 const B = "00000000-0000-4000-8000-00000000000b";
 
-function push(version: number, processed: number, changes: UploadChange[] = [], type: "batch.progress" | "batch.completed" = "batch.progress"): BatchProgressPush | BatchCompletedPush {
-  return { type, batchId: BATCH, version, status: type === "batch.completed" ? "completed" : "processing", total: 2, processed, successful: processed, failed: 0, cancelled: 0, changes, changesTruncated: false };
+/** A running batch at the stage's window, no estimate yet. */
+const RUNNING: BatchFlow = { priority: "interactive", maxInFlight: null, paused: false, secondsLeft: null };
+
+function push(
+  version: number,
+  processed: number,
+  changes: UploadChange[] = [],
+  type: "batch.progress" | "batch.completed" = "batch.progress",
+  flow: Partial<BatchFlow> = {},
+): BatchProgressPush | BatchCompletedPush {
+  const status = type === "batch.completed" ? "completed" : "processing";
+  return { type, batchId: BATCH, version, status, total: 2, processed, successful: processed, failed: 0, cancelled: 0, ...RUNNING, ...flow, changes, changesTruncated: false };
 }
 
-function snapshot(version: number, processed: number, uploads: BatchSnapshotFrame["uploads"], nextCursor: string | null = null): BatchSnapshotFrame {
-  return { type: "batch.snapshot", batchId: BATCH, version, status: "processing", total: 2, processed, successful: processed, failed: 0, cancelled: 0, uploads, nextCursor };
+function snapshot(version: number, processed: number, uploads: BatchSnapshotFrame["uploads"], nextCursor: string | null = null, flow: Partial<BatchFlow> = {}): BatchSnapshotFrame {
+  return { type: "batch.snapshot", batchId: BATCH, version, status: "processing", total: 2, processed, successful: processed, failed: 0, cancelled: 0, ...RUNNING, ...flow, uploads, nextCursor };
 }
 
 function storeWithListener() {
@@ -87,11 +97,49 @@ describe("ProgressStore", () => {
 
   it("lists batches newest first", () => {
     const { store } = storeWithListener();
-    const view = { userId: "u", status: "completed" as const, total: 1, processed: 1, successful: 1, failed: 0, cancelled: 0, version: 3, errorMessage: null, startedAt: null, completedAt: null, updatedAt: "" };
+    const view = { userId: "u", status: "completed" as const, total: 1, processed: 1, successful: 1, failed: 0, cancelled: 0, version: 3, ...RUNNING, errorMessage: null, startedAt: null, completedAt: null, updatedAt: "" };
 
     store.addListed({ ...view, batchId: A, createdAt: "2025-01-01T10:00:00Z" });
     store.addListed({ ...view, batchId: B, createdAt: "2025-01-02T10:00:00Z" });
 
     expect(store.list().map((batch) => batch.batchId)).toEqual([B, A]);
+  });
+
+  it("keeps paused, time left, window and priority from frames, in version order like the counters", () => {
+    // Prepare
+    const { store } = storeWithListener();
+    store.apply(push(5, 1, [], "batch.progress", { secondsLeft: 120, maxInFlight: 4, priority: "bulk" }));
+
+    // Act: the pause's push, then a push read before it arriving late, then the same version again.
+    store.apply(push(6, 1, [], "batch.progress", { paused: true, secondsLeft: null, maxInFlight: 4, priority: "bulk" }));
+    store.apply(push(5, 1, [], "batch.progress", { paused: false, secondsLeft: 90 }));
+    const afterStale = { ...store.get(BATCH) };
+    store.apply(push(6, 1, [], "batch.progress", { paused: true, secondsLeft: null, maxInFlight: 4, priority: "bulk" }));
+
+    // Assess
+    expect(afterStale).toMatchObject({ version: 6, paused: true, secondsLeft: null, maxInFlight: 4, priority: "bulk" });
+    expect(store.get(BATCH)).toMatchObject({ version: 6, paused: true, secondsLeft: null, maxInFlight: 4, priority: "bulk" });
+  });
+
+  it("takes the flow from a fresh snapshot and a resume's push, not from a snapshot older than the last push", () => {
+    const { store } = storeWithListener();
+    store.apply(snapshot(3, 0, [], null, { paused: true }));
+    expect(store.get(BATCH)).toMatchObject({ paused: true, secondsLeft: null });
+
+    store.apply(push(4, 1, [], "batch.progress", { paused: false, secondsLeft: 30 }));
+    store.apply(snapshot(3, 0, [], null, { paused: true }));
+
+    expect(store.get(BATCH)).toMatchObject({ version: 4, paused: false, secondsLeft: 30 });
+  });
+
+  it("takes the flow of a listed batch, and a new batch runs with no estimate until a frame says otherwise", () => {
+    const { store } = storeWithListener();
+    store.addCreated(A, [{ uploadId: B, filename: "b.jpg" }], "2025-01-01T00:00:00Z");
+    const view = { userId: "u", status: "processing" as const, total: 3, processed: 1, successful: 1, failed: 0, cancelled: 0, version: 2, errorMessage: null, startedAt: null, completedAt: null, updatedAt: "" };
+
+    store.addListed({ ...view, batchId: BATCH, createdAt: "2025-01-02T10:00:00Z", priority: "bulk", maxInFlight: 10, paused: true, secondsLeft: null });
+
+    expect(store.get(A)).toMatchObject({ paused: false, secondsLeft: null, priority: "interactive", maxInFlight: null });
+    expect(store.get(BATCH)).toMatchObject({ paused: true, secondsLeft: null, priority: "bulk", maxInFlight: 10 });
   });
 });

@@ -31,12 +31,14 @@ const TERMINAL_UPLOAD: ReadonlySet<UploadStatus> = new Set(["completed", "failed
 const TERMINAL_BATCH: ReadonlySet<BatchStatus> = new Set(["completed", "failed", "cancelled"]);
 const STAGE_ORDER: readonly UploadStage[] = ["thumbnail", "description", "embedding"];
 
-type Counters = Pick<BatchState, "version" | "status" | "total" | "processed" | "successful" | "failed" | "cancelled">;
+/** What a versioned frame says about the batch as a whole: its counters and its flow (paused, window, priority, time left). */
+type Counters = Omit<BatchCounters, "batchId">;
 
 /**
  * The dashboard's model of the user's batches, fed by server frames. It keeps the protocol's two
  * ordering rules: a frame older than the batch's last applied version is dropped (equal versions
- * are applied), and a file in a terminal state never goes back to a non-terminal one.
+ * are applied), and a file in a terminal state never goes back to a non-terminal one. The batch's
+ * flow (paused, time left) travels with its counters, so it obeys the same version order.
  */
 export class ProgressStore {
   private readonly batches = new Map<string, BatchState>();
@@ -165,7 +167,23 @@ export class ProgressStore {
   private ensure(batchId: string, createdAt: string): BatchState {
     let batch = this.batches.get(batchId);
     if (!batch) {
-      batch = { batchId, createdAt, version: 0, status: "pending", total: 0, processed: 0, successful: 0, failed: 0, cancelled: 0, uploads: new Map(), problem: null };
+      batch = {
+        batchId,
+        createdAt,
+        version: 0,
+        status: "pending",
+        total: 0,
+        processed: 0,
+        successful: 0,
+        failed: 0,
+        cancelled: 0,
+        priority: "interactive",
+        maxInFlight: null,
+        paused: false,
+        secondsLeft: null,
+        uploads: new Map(),
+        problem: null,
+      };
       this.batches.set(batchId, batch);
     }
     return batch;
@@ -173,8 +191,8 @@ export class ProgressStore {
 }
 
 function counters(source: Counters): Counters {
-  const { version, status, total, processed, successful, failed, cancelled } = source;
-  return { version, status, total, processed, successful, failed, cancelled };
+  const { version, status, total, processed, successful, failed, cancelled, priority, maxInFlight, paused, secondsLeft } = source;
+  return { version, status, total, processed, successful, failed, cancelled, priority, maxInFlight, paused, secondsLeft };
 }
 
 function blankUpload(uploadId: string, filename: string | null): UploadState {

@@ -100,6 +100,7 @@ export const environments = {
   fanout: [...postgresAndSqs, "BATCHES_QUEUE_URL", "BATCHES_DLQ_URL", "UPLOADS_QUEUE_URL", "PROGRESS_QUEUE_URL", "S3_ENDPOINT", "MEDIA_BUCKET"],
   worker: [
     ...postgresAndSqs,
+    "BATCHES_QUEUE_URL",
     "UPLOADS_QUEUE_URL",
     "UPLOADS_DLQ_URL",
     "PROGRESS_QUEUE_URL",

@@ -129,7 +129,7 @@ export interface Wiring {
    * How a batch's uploads are released (docs/design.md, "Flow control"): a window of at most
    * `defaultMaxInFlight` uploads in flight per batch (a batch may have its own), refilled as they
    * finish; a bulk batch's window shrinks to `bulkShareWhileInteractive` of it while an interactive
-   * batch runs.
+   * batch runs; a batch submitted without a priority is bulk above `bulkAboveUploads` uploads.
    */
-  flowControl: { defaultMaxInFlight: number; bulkShareWhileInteractive: number };
+  flowControl: { defaultMaxInFlight: number; bulkShareWhileInteractive: number; bulkAboveUploads: number; releaseLeaseSeconds: number };
 }

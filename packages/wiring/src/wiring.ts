@@ -96,5 +96,11 @@ export const wiring: Wiring = {
   fanOut: { sendConcurrency: 8 },
   // A window of 40 keeps 2 cores (the local stack) or 4 worker invocations (AWS) busy on one batch,
   // while a batch submitted behind it waits for at most one window's uploads (docs/benchmarks.md).
-  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25 },
+  // A batch of more than 200 uploads (an import rather than a person's picks) is bulk unless its
+  // submitter says otherwise: on 2 cores, an interactive batch's images share the CPU with every
+  // image in flight, so it keeps its time alone only if a large batch yields (docs/design.md).
+  // A released upload not started within 30 s lost its message (a window's few queued messages
+  // are taken in seconds): it is released again, a duplicate at worst. Far shorter than the
+  // reconciler's 15 minutes, so a refill lost to a crash or a lost commit answer heals in under a minute.
+  flowControl: { defaultMaxInFlight: 40, bulkShareWhileInteractive: 0.25, bulkAboveUploads: 200, releaseLeaseSeconds: 30 },
 };

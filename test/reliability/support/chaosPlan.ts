@@ -13,6 +13,9 @@ export const CHAOS_SIZES: ChaosSizes = {
   reconcileEveryMillis: 4_000,
   lostAfterSeconds: 10,
   settleTimeoutMillis: 150_000,
+  // Issue 17: within the first 8 s every batch is paused and resumed, its window changed twice and
+  // its priority set, and one batch is cancelled.
+  flowChaos: { windowMillis: 8_000, limitChangesPerBatch: 2, cancels: 1 },
 };
 export const KILL_RATE = 0.1;
 export const PROGRESS_DROP_RATE = 0.05;

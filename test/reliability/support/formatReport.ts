@@ -16,6 +16,7 @@ export function formatChaosReport(report: ChaosReport): string {
     `  Postgres: ${report.terminations} terminations, ${report.connectionsTerminated} connections terminated`,
     `  progress messages dropped ${faults.progressDropped}; processor calls ${report.processorCalls}`,
     `  reconciler: ${report.reconcile.runs} runs (${report.reconcile.failedRuns} failed), finalization requested ${report.reconcile.finalizationRequested}, final push requested ${report.reconcile.finalPushRequested}, uploads re-enqueued ${report.reconcile.requeuedUploads}, batches re-sent ${report.reconcile.resentBatches}, counters repaired ${report.reconcile.repairedCounters}`,
+    `  flow controls: paused ${report.flow.paused}, resumed ${report.flow.resumed}, windows changed ${report.flow.limitsChanged}, priorities changed ${report.flow.prioritiesChanged}, cancelled ${report.flow.cancelled}, too late (batch final) ${report.flow.tooLate}, retried after a terminated session ${report.flow.retried}`,
     `  dead letters: ${JSON.stringify(report.deadLetters)}; finalization log lines lost to a kill after the commit ${report.finalizationLogsLost}`,
     ...report.violations.map((violation) => `  VIOLATION ${violation}`),
     ...report.crashes.map((crash) => `  UNCAUGHT ${crash}`),

@@ -9,6 +9,8 @@ export interface ExpectedBatch {
   uploads: number;
   /** Uploads that fail permanently: they must end `failed`, the others `completed`. */
   broken: number;
+  /** Cancelled while running (flow chaos): it must end `cancelled`, every upload counted, none left. */
+  cancelled?: boolean;
 }
 
 /** A message that can never succeed, sent on purpose: it must sit in a DLQ with its reason. */
@@ -42,8 +44,14 @@ export function checkBatches(
     }
     if (actual.all !== batch.uploads) violations.push(`I5 ${name}: ${actual.all} uploads stored, ${batch.uploads} submitted`);
     if (actual.terminal !== actual.all) violations.push(`I5 ${name}: ${actual.all - actual.terminal} uploads not terminal`);
-    const want = { status: "completed", total: batch.uploads, processed: batch.uploads, successful: batch.uploads - batch.broken, failed: batch.broken, cancelled: 0 };
-    const got = { status: state.status, total: state.total, processed: state.processed, successful: state.successful, failed: state.failed, cancelled: state.cancelled };
+    // A cancelled batch's split between completed, failed and cancelled depends on when the cancel came.
+    const want = batch.cancelled
+      ? { status: "cancelled", total: batch.uploads, processed: batch.uploads }
+      : { status: "completed", total: batch.uploads, processed: batch.uploads, successful: batch.uploads - batch.broken, failed: batch.broken, cancelled: 0 };
+    const got = batch.cancelled
+      ? { status: state.status, total: state.total, processed: state.processed }
+      : { status: state.status, total: state.total, processed: state.processed, successful: state.successful, failed: state.failed, cancelled: state.cancelled };
+    if (batch.cancelled && state.failed > batch.broken) violations.push(`I1 ${name}: ${state.failed} uploads failed, only ${batch.broken} could`);
     if (JSON.stringify(got) !== JSON.stringify(want)) violations.push(`I1 ${name}: ended ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
     const moves = finalizations.get(batch.batchId) ?? 0;
     if (moves !== 1) violations.push(`I3 ${name}: moved to a final state ${moves} times`);

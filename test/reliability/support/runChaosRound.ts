@@ -11,6 +11,9 @@ import type { TallyLogger } from "./TallyLogger.js";
 import { batchctl } from "./batchctl.js";
 import { checkBatches, checkClients, checkDeadLetters, type ExpectedBatch, type PoisonMessage } from "./invariants.js";
 import { pickIndexes } from "./random.js";
+import { runFlowChaos, type FlowChaosPlan, type FlowFigures } from "./FlowChaos.js";
+
+const NO_FLOW: FlowFigures = { paused: 0, resumed: 0, limitsChanged: 0, prioritiesChanged: 0, cancelled: 0, tooLate: 0, retried: 0 };
 
 export interface ChaosSizes {
   users: number;
@@ -30,6 +33,8 @@ export interface ChaosSizes {
   lostAfterSeconds: number;
   /** The run fails if it has not settled by then. */
   settleTimeoutMillis: number;
+  /** Pauses, resumes, window and priority changes and cancels at random moments; none when left out. */
+  flowChaos?: FlowChaosPlan;
 }
 
 /** What a chaos run needs from its stack. */
@@ -68,6 +73,8 @@ export interface ChaosReport {
   terminations: number;
   connectionsTerminated: number;
   reconcile: ReconcileFigures;
+  /** What the flow controls changed (zeros without flow chaos). */
+  flow: FlowFigures;
   deadLetters: Record<DeadLetterMessage["queue"], number>;
   processorCalls: number;
   framesReceived: number;
@@ -124,8 +131,11 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
   const batchIds = expected.map((batch) => batch.batchId);
   const poison = await sendPoison(env.sqs, stack, expected[0]?.batchId ?? randomUUID(), sizes.poisonMessages);
   admin.scheduleTerminations(sizes.terminations, sizes.terminationWindowMillis, random);
+  const flowControls = sizes.flowChaos ? runFlowChaos({ stack, sqs: env.sqs, sql: admin.sql, random }, expected, sizes.flowChaos) : Promise.resolve(NO_FLOW);
 
   const { figures: reconcile, violations, once: reconcileOnce } = reconcilerRuns(env.stackDir, sizes.lostAfterSeconds);
+  // Every pause is resumed within the plan's window: the round cannot settle before the controls end.
+  const flow = await flowControls;
   const settled = await settle(sizes, () => roundIsQuiet(env, expected, clients), reconcileOnce);
   await admin.stopTerminations();
   if (!settled) violations.push(`I5 the run did not settle within ${sizes.settleTimeoutMillis} ms`);
@@ -148,6 +158,7 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
     terminations: admin.terminations - terminationsBefore.times,
     connectionsTerminated: admin.connectionsTerminated - terminationsBefore.connections,
     reconcile,
+    flow,
     deadLetters: { batches: count(letters, "batches"), uploads: count(letters, "uploads"), progress: count(letters, "progress") },
     processorCalls: env.processor.calls - callsBefore,
     framesReceived: clients.reduce((sum, client) => sum + client.frames.length, 0),

@@ -122,12 +122,8 @@ export class PostgresBatchControls implements BatchControls {
 
   async cancel(batchId: string, scope: ControlScope = {}): Promise<CancelOutcome> {
     const byOwner = scope.ownerId !== undefined;
-    const { rows } = await this.sql.query<{ previous_status: BatchStatus; cancelled: number }>(CANCEL, [
-      batchId,
-      scope.ownerId ?? null,
-      byOwner ? "owner" : "operator",
-      byOwner ? "cancelled by its owner" : "cancelled by an operator",
-    ]);
+    const parameters = [batchId, scope.ownerId ?? null, byOwner ? "owner" : "operator", byOwner ? "cancelled by its owner" : "cancelled by an operator"];
+    const { rows } = await retryDeadlocks(() => this.sql.query<{ previous_status: BatchStatus; cancelled: number }>(CANCEL, parameters));
     const row = rows[0];
     if (!row) return { kind: "not-found" };
     if (row.previous_status !== "pending" && row.previous_status !== "processing") return { kind: "already-final", status: row.previous_status };
@@ -161,5 +157,25 @@ export class PostgresBatchControls implements BatchControls {
     if (!row) return { kind: "not-found" };
     if (row.previous_status === "pending" || row.previous_status === "cancelled") return { kind: "not-retryable", status: row.previous_status };
     return { kind: "retried", uploads: row.retried };
+  }
+}
+
+/** Postgres's deadlock_detected: it aborted this statement to break a cycle of lock waits. */
+const DEADLOCK_DETECTED = "40P01";
+const DEADLOCK_ATTEMPTS = 5;
+
+/**
+ * A cancel locks the batch row, then every unfinished upload; an outcome commit locks its uploads,
+ * then the batch row, then the uploads it releases. The two can wait on each other, and Postgres
+ * aborts one: the commit's worker requeues its messages; a cancel is simply run again (it is one
+ * statement, so nothing of it was kept).
+ */
+async function retryDeadlocks<T>(statement: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await statement();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== DEADLOCK_DETECTED || attempt >= DEADLOCK_ATTEMPTS) throw error;
+    }
   }
 }

@@ -21,7 +21,7 @@ const START_FAN_OUT = `
 
 // The fan-out's release: a batch's first window, or a top-up (resume, a larger window, a retry).
 const RELEASE_WINDOW = `
-  WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3" })},
+  WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3", leaseSeconds: "$4" })},
   advanced AS (
     UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}, released_at = now()
       FROM rel_batch WHERE b.id = rel_batch.id
@@ -125,9 +125,23 @@ export class PostgresBatchRepository implements BatchRepository {
   }
 
   async releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release> {
-    const { rows } = await this.sql.query<{ user_id: string | null; released: string[] }>(RELEASE_WINDOW, [batchId, policy.defaultMaxInFlight, policy.bulkShareWhileInteractive]);
+    const { rows } = await this.sql.query<{ user_id: string | null; released: string[] }>(RELEASE_WINDOW, [
+      batchId,
+      policy.defaultMaxInFlight,
+      policy.bulkShareWhileInteractive,
+      policy.releaseLeaseSeconds,
+    ]);
     const row = rows[0];
     return { ownerId: row?.user_id ?? "", uploadIds: row?.released ?? [] };
+  }
+
+  async holdWindow(batchId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE uploads u SET held = true FROM upload_batches b
+        WHERE b.id = $1 AND u.batch_id = b.id AND u.id <= b.release_cursor AND NOT u.held
+          AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')`,
+      [batchId],
+    );
   }
 
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {

@@ -81,7 +81,7 @@ const RECORD_OUTCOMES = `
            count(*) FILTER (WHERE processing_status = 'failed')::int AS failed,
            count(*) FILTER (WHERE processing_status = 'cancelled')::int AS cancelled
       FROM moved
-  ), ${releaseCtes({ batchId: "$1", defaultWindow: "$4", bulkShare: "$5", lockWhen: "(SELECT n FROM tally) > 0", moved: "moved" })}
+  ), ${releaseCtes({ batchId: "$1", defaultWindow: "$4", bulkShare: "$5", leaseSeconds: "$6", lockWhen: "(SELECT n FROM tally) > 0", moved: "moved" })}
   UPDATE upload_batches b
      SET processed_uploads = b.processed_uploads + t.n,
          successful_uploads = b.successful_uploads + t.completed,
@@ -145,6 +145,7 @@ export class PostgresUploadRepository implements UploadRepository {
       outcomes.map((outcome) => outcome.uploadId),
       policy.defaultMaxInFlight,
       policy.bulkShareWhileInteractive,
+      policy.releaseLeaseSeconds,
     ]);
     const row = rows[0];
     return {

@@ -36,7 +36,6 @@ export interface BehindOthersOptions {
 /** How long the cancelled batches' leftover work may take before the run goes on regardless (with a warning). */
 const DRAIN_TIMEOUT_MILLIS = 60_000;
 const DRAIN_POLL_MILLIS = 100;
-const CANCEL_ATTEMPTS = 3;
 /** The cancel's own log lines say nothing the figures do not. */
 const QUIET: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -78,7 +77,7 @@ export async function behindOthers(context: BenchContext, bench: BenchStack, cli
   };
   const cancelledAt = performance.now();
   for (const batchId of batchIds) {
-    const outcome = await cancelRetryingDeadlocks(() => cancelBatch(deps, batchId, { by: "operator" }), context.warn);
+    const outcome = await cancelBatch(deps, batchId, { by: "operator" });
     if (outcome.kind !== "cancelled") context.warn(`flow control: cancelling another user's batch answered ${outcome.kind}${"status" in outcome ? ` (${outcome.status})` : ""}`);
   }
   const drained = await drainUploads(() => queueDepth(sqs, uploadsQueueUrl));
@@ -113,22 +112,6 @@ export async function behindOthers(context: BenchContext, bench: BenchStack, cli
     samples: samples.samples,
     drainSeconds,
   };
-}
-
-/**
- * The cancel locks the batch row, then its uploads; an outcome commit locks its uploads, then the
- * batch row. When they meet, Postgres ends one of them (`deadlock detected`, 40P01); an operator
- * would run the cancel again, and so does this, saying so in the report's warnings.
- */
-async function cancelRetryingDeadlocks<T>(cancel: () => Promise<T>, warn: (message: string) => void): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await cancel();
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== "40P01" || attempt >= CANCEL_ATTEMPTS) throw error;
-      warn("flow control: a cancel ended in a deadlock (with an outcome commit of the batch, presumably) and was run again");
-    }
-  }
 }
 
 /** Waits until no upload message is waiting, received or delayed: the worker holds nothing of the cancelled batches. */

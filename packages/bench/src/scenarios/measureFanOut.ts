@@ -13,7 +13,7 @@ import type { FanOutRun } from "../report/BenchmarkReport.js";
 import type { BenchmarkSettings } from "../settings.js";
 import type { BenchContext } from "./BenchContext.js";
 
-/** Two pages of the deployed page size: every code path runs once before the measured invocations. */
+/** A batch larger than a window: every code path runs once before the measured invocations. */
 const WARM_UP_UPLOADS = 1_000;
 const MB = 1024 * 1024;
 
@@ -21,7 +21,8 @@ const childScript = fileURLToPath(new URL("../fanout/fanOutChild.ts", import.met
 // `--import tsx` resolves from the working directory: the repository root, where node_modules is.
 
 /**
- * The fan-out in isolation, at each batch size: the deployed handler in a child process of its own
+ * The fan-out in isolation, at each batch size: it releases one window whatever the size (and a
+ * repeated message, while the window is full, nothing). The deployed handler in a child process of its own
  * (so its RSS is its own), with the V8 limits the Lambda Node.js runtime sets for the function's
  * memory, sending to the stack's queue engine with nothing consuming. Stops the stack's runners;
  * each batch is deleted and the queues purged afterwards.

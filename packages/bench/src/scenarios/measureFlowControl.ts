@@ -1,4 +1,5 @@
 import { issueToken } from "@pipeline/adapters/auth";
+import { defaultPriority } from "@pipeline/core";
 import { generateImages, PipelineClient, type GeneratedFile } from "@pipeline/local";
 import { BENCH_USER, deleteBatches } from "../environment/batches.js";
 import { startBenchStack } from "../environment/startBenchStack.js";
@@ -44,7 +45,8 @@ export async function measureFlowControl(context: BenchContext, settings: Benchm
 
     const behindBig: FlowBehind[] = [];
     for (const uploads of flow.bigSizes) {
-      const others: OtherBatchSpec[] = [{ userId: BIG_USER, uploads, priority: "interactive" }];
+      // The priority the upload service gives a batch submitted without one (bulk above a size), as the issue's user submitted it.
+      const others: OtherBatchSpec[] = [{ userId: BIG_USER, uploads, priority: defaultPriority(uploads, wiring.flowControl) }];
       behindBig.push(await behindOthers(context, bench, client, { ...common, others, files: small, aloneSeconds }));
     }
 

@@ -4,9 +4,11 @@ import { cancelBatch, QUEUE_NAMES, retryFailedUploads, type BatchView } from "@p
 import { wiring } from "@pipeline/wiring";
 import type { Command } from "commander";
 import { CliError } from "../CliError.js";
+import { flowLines, flowSummary, type FlowSummary } from "../flowSummary.js";
 import { duration } from "../format.js";
 import { batchIdArg, positiveIntArg } from "../validate.js";
 import { withContext, type CommandEnvironment } from "./CommandEnvironment.js";
+import { registerFlowCommands } from "./flowCommands.js";
 
 
 /** No progress for this long marks a processing batch as stalled in `batch show`, as the reconciler reports it. */
@@ -17,7 +19,7 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
 
   batch
     .command("show")
-    .description("status, counters, uploads per status, age, last progress, stall, and its dead letters")
+    .description("status, counters, uploads per status, age, last progress, stall, flow (priority, window, paused, in flight, time left), and its dead letters")
     .argument("<batchId>", "the batch's id (UUID)", batchIdArg)
     .option("--stalled-after <minutes>", "minutes without progress that count as stalled", positiveIntArg("--stalled-after"), STALLED_AFTER_MINUTES)
     .option("--json", "print JSON")
@@ -32,12 +34,14 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
         ]);
         const deadLetters = Object.fromEntries(QUEUE_NAMES.map((queue, index) => [queue, (letters[index] ?? []).filter((letter) => letter.batchId === batchId).length]));
         const sinceChange = Date.now() - new Date(page.batch.updatedAt).getTime();
-        const stalled = page.batch.status === "processing" && sinceChange > options.stalledAfter * 60_000;
+        // A paused batch makes no progress on purpose: it is not stalled.
+        const stalled = page.batch.status === "processing" && !page.batch.paused && sinceChange > options.stalledAfter * 60_000;
+        const flow = flowSummary(page.batch, byStatus);
         if (options.json) {
-          environment.print(JSON.stringify({ batch: page.batch, uploadsByStatus: byStatus, deadLetters, stalled }, null, 2));
+          environment.print(JSON.stringify({ batch: page.batch, uploadsByStatus: byStatus, deadLetters, stalled, flow }, null, 2));
           return;
         }
-        environment.print(describe(page.batch, byStatus, deadLetters, stalled, sinceChange));
+        environment.print(describe(page.batch, byStatus, deadLetters, stalled, sinceChange, flow));
       });
     });
 
@@ -72,16 +76,19 @@ export function registerBatchCommands(program: Command, environment: CommandEnvi
         environment.print(`batch ${batchId} cancelled; ${outcome.cancelledUploads} unfinished upload(s) will not be processed`);
       });
     });
+
+  registerFlowCommands(batch, environment);
 }
 
-function describe(batch: BatchView, byStatus: Record<string, number>, deadLetters: Record<string, number>, stalled: boolean, sinceChange: number): string {
+function describe(batch: BatchView, byStatus: Record<string, number>, deadLetters: Record<string, number>, stalled: boolean, sinceChange: number, flow: FlowSummary): string {
   const totalLetters = Object.values(deadLetters).reduce((sum, count) => sum + count, 0);
   const age = Date.now() - new Date(batch.createdAt).getTime();
   return [
-    `batch ${batch.batchId}  ${batch.status.toUpperCase()}${stalled ? `  STALLED (no progress for ${duration(sinceChange)})` : ""}`,
+    `batch ${batch.batchId}  ${batch.status.toUpperCase()}${batch.paused ? "  PAUSED" : ""}${stalled ? `  STALLED (no progress for ${duration(sinceChange)})` : ""}`,
     `  owner         ${batch.userId}`,
     `  uploads       ${batch.total} total, ${batch.processed} processed: ${batch.successful} completed, ${batch.failed} failed, ${batch.cancelled} cancelled`,
     `  by status     ${Object.entries(byStatus).map(([status, count]) => `${status} ${count}`).join(", ") || "(no uploads)"}`,
+    ...flowLines(batch, flow),
     `  created       ${batch.createdAt} (${duration(age)} ago)`,
     `  last change   ${batch.updatedAt} (${duration(sinceChange)} ago)`,
     ...(batch.completedAt ? [`  finished      ${batch.completedAt}`] : []),

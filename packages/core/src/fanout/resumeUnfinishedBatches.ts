@@ -3,16 +3,16 @@ import type { Logger } from "../ports/Logger.js";
 import type { BatchQueue } from "../ports/queues.js";
 
 export interface ResumeDeps {
-  batches: Pick<BatchRepository, "unfinishedBatchIds">;
+  batches: Pick<BatchRepository, "unfinishedBatchIds" | "holdWindow">;
   batchQueue: BatchQueue;
   logger: Logger;
 }
 
 /**
- * Sends a batch message for every pending or processing batch. The fan-out starts a pending batch
- * and re-sends the unfinished uploads of a processing one (and its progress, which finalizes a batch
- * whose last progress message was lost); exactly-once counting makes repeating work safe. Used
- * when queues that lived in memory were lost, and by the reconciler.
+ * Sends a batch message for every pending or processing batch, after holding its window (the
+ * messages of its released uploads were lost with the queues): the fan-out starts a pending batch
+ * and re-releases a processing one's window. Exactly-once counting makes repeating work safe.
+ * Used when the queues' state was lost.
  */
 export async function resumeUnfinishedBatches(deps: ResumeDeps, pageSize = 500): Promise<number> {
   let after: string | null = null;
@@ -20,6 +20,7 @@ export async function resumeUnfinishedBatches(deps: ResumeDeps, pageSize = 500):
   for (;;) {
     const ids = await deps.batches.unfinishedBatchIds(after, pageSize);
     for (const batchId of ids) {
+      await deps.batches.holdWindow(batchId);
       await deps.batchQueue.send({ batchId });
       deps.logger.info("unfinished batch re-enqueued", { batchId });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateSecondsLeft, isValidMaxInFlight } from "./batchFlow.js";
+import { defaultPriority, estimateSecondsLeft, isValidMaxInFlight } from "./batchFlow.js";
 
 describe("estimateSecondsLeft", () => {
   const running = { total: 100, processed: 20, activeMillis: 10_000, paused: false, final: false };
@@ -30,5 +30,12 @@ describe("isValidMaxInFlight", () => {
   it("takes whole numbers from 1 to 10,000", () => {
     expect([1, 40, 10_000].map(isValidMaxInFlight)).toEqual([true, true, true]);
     expect([0, -1, 10_001, 2.5, Number.NaN].map(isValidMaxInFlight)).toEqual([false, false, false, false, false]);
+  });
+});
+
+describe("defaultPriority", () => {
+  it("makes a batch bulk only above the threshold", () => {
+    expect(defaultPriority(200, { bulkAboveUploads: 200 })).toBe("interactive");
+    expect(defaultPriority(201, { bulkAboveUploads: 200 })).toBe("bulk");
   });
 });

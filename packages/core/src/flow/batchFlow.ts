@@ -22,6 +22,25 @@ export interface FlowPolicy {
   defaultMaxInFlight: number;
   /** While an interactive batch runs, a bulk batch's window is this share of its own (at least 1). */
   bulkShareWhileInteractive: number;
+  /**
+   * A released upload not started (still pending) this many seconds after its release lost its
+   * message: it no longer counts as in flight and the next release sends it again.
+   */
+  releaseLeaseSeconds: number;
+}
+
+/** Where a batch's priority comes from when its submitter names none. */
+export interface PriorityPolicy {
+  /** A batch of more uploads than this is bulk unless its submitter says otherwise. */
+  bulkAboveUploads: number;
+}
+
+/**
+ * The priority of a batch whose submitter named none: a batch a person watches is interactive; a
+ * large one (an import, a backfill) is bulk, so it yields to interactive batches while they run.
+ */
+export function defaultPriority(uploads: number, policy: PriorityPolicy): BatchPriority {
+  return uploads > policy.bulkAboveUploads ? "bulk" : "interactive";
 }
 
 /** What the rate is taken from: the batch's counters and how long it has been running, pauses left out. */

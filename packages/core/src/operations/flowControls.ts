@@ -22,21 +22,20 @@ export interface ControlRequest extends ControlScope {
  */
 export async function pauseBatch(deps: FlowControlDeps, batchId: string, request: ControlRequest): Promise<FlowOutcome> {
   const outcome = await deps.controls.pause(batchId, request);
-  if (outcome.kind === "applied" && outcome.changed) {
-    deps.logger.warn("batch paused", { batchId, by: request.by });
-    await deps.progressQueue.send({ batchId, changes: [] });
-  }
+  if (outcome.kind !== "applied") return outcome;
+  if (outcome.changed) deps.logger.warn("batch paused", { batchId, by: request.by });
+  // Sent even when the batch was paused already: a control repeated because its first call's send
+  // failed (after the commit) heals it. Repeated messages are harmless.
+  await deps.progressQueue.send({ batchId, changes: [] });
   return outcome;
 }
 
 /** Resumes a paused batch where it stopped: its held uploads are released first, then the rest. */
 export async function resumeBatch(deps: FlowControlDeps, batchId: string, request: ControlRequest): Promise<FlowOutcome> {
   const outcome = await deps.controls.resume(batchId, request);
-  if (outcome.kind === "applied" && outcome.changed) {
-    deps.logger.warn("batch resumed", { batchId, by: request.by });
-    await deps.batchQueue.send({ batchId });
-    await deps.progressQueue.send({ batchId, changes: [] });
-  }
+  if (outcome.kind !== "applied") return outcome;
+  if (outcome.changed) deps.logger.warn("batch resumed", { batchId, by: request.by });
+  await sendControlMessages(deps, batchId);
   return outcome;
 }
 
@@ -46,10 +45,18 @@ export async function resumeBatch(deps: FlowControlDeps, batchId: string, reques
  */
 export async function changeBatchFlow(deps: FlowControlDeps, batchId: string, change: FlowChange, request: ControlRequest): Promise<FlowOutcome> {
   const outcome = await deps.controls.changeFlow(batchId, change, request);
-  if (outcome.kind === "applied" && outcome.changed) {
-    deps.logger.info("batch flow changed", { batchId, by: request.by, maxInFlight: outcome.maxInFlight, priority: outcome.priority });
-    await deps.batchQueue.send({ batchId });
-    await deps.progressQueue.send({ batchId, changes: [] });
-  }
+  if (outcome.kind !== "applied") return outcome;
+  if (outcome.changed) deps.logger.info("batch flow changed", { batchId, by: request.by, maxInFlight: outcome.maxInFlight, priority: outcome.priority });
+  await sendControlMessages(deps, batchId);
   return outcome;
+}
+
+/**
+ * A batch message tops the window up (nothing while paused or full) and a progress message has the
+ * clients told. Sent whether or not this call changed the batch, so a control repeated after a
+ * failed send heals it; repeated messages are harmless.
+ */
+async function sendControlMessages(deps: FlowControlDeps, batchId: string): Promise<void> {
+  await deps.batchQueue.send({ batchId });
+  await deps.progressQueue.send({ batchId, changes: [] });
 }

@@ -44,6 +44,11 @@ export interface BatchRepository {
    */
   releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release>;
   /**
+   * Holds every released, unfinished upload of the batch: their messages are known to be gone (the
+   * queues were lost), so the next release sends them again, first.
+   */
+  holdWindow(batchId: string): Promise<void>;
+  /**
    * Bumps the progress version of each unfinished batch and finalizes those whose uploads are all
    * terminal, in one statement; a final batch keeps its version. Unknown ids are left out of the
    * result.

@@ -9,7 +9,8 @@ export interface UploadQueue {
 }
 
 export interface BatchQueue {
-  send(message: BatchMessage): Promise<void>;
+  /** `delaySeconds` (at most 900) keeps the message hidden that long, as SQS's DelaySeconds. */
+  send(message: BatchMessage, options?: { delaySeconds?: number }): Promise<void>;
 }
 
 export interface ProgressQueue {

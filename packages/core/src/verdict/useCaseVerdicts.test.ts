@@ -29,7 +29,7 @@ describe("fanOutBatch's verdicts", () => {
     ["a finished batch is skipped", { batchId: "b-done" }, { kind: "done" }, 0],
     ["a processing batch's window is topped up", { batchId: "b-processing" }, { kind: "done" }, 1],
   ];
-  const flow = { defaultMaxInFlight: 2, bulkShareWhileInteractive: 0.5 };
+  const flow = { defaultMaxInFlight: 2, bulkShareWhileInteractive: 0.5, releaseLeaseSeconds: 60 };
 
   it.each(cases)("%s", async (_name, message, verdict, uploadsSent) => {
     const deps = fanOutDeps();
@@ -133,6 +133,17 @@ describe("processUploads' verdicts", () => {
     expect(uploads.held).toEqual(["u-next"]);
   });
 
+  it("a redelivery of a terminal upload schedules one delayed window check for its batch (the commit's refill may be lost)", async () => {
+    const uploads = uploadRepository();
+    const dependencies = deps(uploads, succeeds);
+    const works: UploadWork[] = ["m1", "m2"].map((messageId) => ({ messageId, message: { batchId: B1, uploadId: "u-done" }, receiveCount: 2 }));
+
+    await processUploads(dependencies, works, options);
+
+    expect(dependencies.batchQueue.sent).toEqual([{ batchId: B1 }]);
+    expect(dependencies.batchQueue.delays).toEqual([65]);
+  });
+
   it("an outcome that cannot be committed is requeued", async () => {
     const uploads = uploadRepository();
     uploads.recordingDown = true;
@@ -177,9 +188,10 @@ describe("processUploads' verdicts", () => {
       processor,
       progress: new InMemoryQueue<ProgressMessage>(),
       uploadQueue: new InMemoryQueue<UploadMessage>(),
+      batchQueue: new InMemoryQueue<BatchMessage>(),
       logger: silent,
       retry: policy,
-      flow: { defaultMaxInFlight: 10, bulkShareWhileInteractive: 0.5 },
+      flow: { defaultMaxInFlight: 10, bulkShareWhileInteractive: 0.5, releaseLeaseSeconds: 60 },
     };
   }
 });
@@ -215,10 +227,12 @@ describe("finalizeProgress' verdicts", () => {
 
 class InMemoryQueue<T> {
   readonly sent: T[] = [];
+  readonly delays: number[] = [];
   down = false;
 
-  async send(message: T): Promise<void> {
+  async send(message: T, options: { delaySeconds?: number } = {}): Promise<void> {
     await this.sendAll([message]);
+    if (options.delaySeconds !== undefined) this.delays.push(options.delaySeconds);
   }
 
   async sendAll(messages: readonly T[], _options?: { fairnessKey?: string }): Promise<void> {
@@ -259,6 +273,8 @@ class InMemoryBatchRepository implements BatchRepository {
     batch.cursor = released.at(-1) ?? cursor;
     return { ownerId: "user", uploadIds: released };
   }
+
+  async holdWindow(): Promise<void> {}
 
   async advanceProgress(batchIds: readonly string[]): Promise<ProgressAdvance[]> {
     return batchIds.flatMap((id) => {

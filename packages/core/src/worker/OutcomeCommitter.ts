@@ -35,6 +35,8 @@ export class OutcomeCommitter {
   private flushing: Promise<void> = Promise.resolve();
   /** Messages whose commit or report failed, with the reason: they must be requeued. */
   readonly failed = new Map<string, string>();
+  /** Batches whose commit failed: it may have committed all the same (its answer lost), refill included. */
+  readonly uncertain = new Set<string>();
 
   constructor(
     private readonly deps: OutcomeCommitterDeps,
@@ -89,6 +91,7 @@ export class OutcomeCommitter {
       const reason = `commit or progress report failed: ${described.message}`;
       deps.logger.error(reason, { batchId, error: described });
       for (const messageId of group.messageIds) this.failed.set(messageId, reason);
+      if (released.uploadIds.length === 0) this.uncertain.add(batchId);
     }
     // The refill is sent whatever happened to the report: the release committed with the outcomes.
     // A refill that cannot be sent is held (and logged) and does not fail these messages.

@@ -3,7 +3,7 @@ import { boundedReason, PermanentProcessingError } from "../errors.js";
 import type { UploadMessage } from "../messages/schemas.js";
 import type { Logger } from "../ports/Logger.js";
 import type { Metrics } from "../ports/Metrics.js";
-import type { ProgressQueue, UploadQueue } from "../ports/queues.js";
+import type { BatchQueue, ProgressQueue, UploadQueue } from "../ports/queues.js";
 import type { FlowPolicy } from "../flow/batchFlow.js";
 import type { UploadProcessor } from "../ports/UploadProcessor.js";
 import type { UploadClaim, UploadRepository } from "../ports/UploadRepository.js";
@@ -28,6 +28,8 @@ export interface ProcessUploadsDeps {
   progress: ProgressQueue;
   /** Where the uploads that outcome commits release into their batches' windows are sent. */
   uploadQueue: UploadQueue;
+  /** A delayed batch message re-releases a window whose refill may have been lost (below). */
+  batchQueue: BatchQueue;
   logger: Logger;
   retry: RetryPolicy;
   flow: FlowPolicy;
@@ -70,6 +72,7 @@ export async function processUploads(
 
   const toProcess: Array<{ work: UploadWork; upload: UploadToProcess }> = [];
   const seen = new Set<string>();
+  const redelivered = new Set<string>();
   for (const work of works) {
     const claim = claimByRef.get(refKey(work.message));
     const ids = { batchId: work.message.batchId, uploadId: work.message.uploadId };
@@ -80,6 +83,7 @@ export async function processUploads(
       verdicts.set(work.messageId, { kind: "dead-letter", reason: rejection });
     } else if (claim.kind === "terminal") {
       logger.info("upload already terminal; reporting it again", { ...ids, status: claim.status });
+      redelivered.add(claim.batchId);
       committer.add(claim.batchId, work.messageId, { change: { uploadId: claim.uploadId, status: claim.status } });
       verdicts.set(work.messageId, { kind: "done" });
     } else if (claim.kind === "batch-paused") {
@@ -133,7 +137,25 @@ export async function processUploads(
   await stages.close();
   await committer.close();
   for (const [messageId, reason] of committer.failed) verdicts.set(messageId, { kind: "requeue", reason });
+  await checkWindowsLater(deps, new Set([...redelivered, ...committer.uncertain]));
   return verdicts;
+}
+
+/**
+ * A message for an upload already terminal is a redelivery after a commit (or a duplicate), and a
+ * commit that failed may have committed all the same (its answer lost): either way the commit's
+ * refill may never have been sent (the worker died after it, or never saw its ids). One
+ * batch message per batch, delayed past the release lease, has the fan-out release again whatever
+ * of the window is still unstarted by then (`releaseLeaseSeconds`); if the refill went out, it
+ * finds nothing to do. Best effort: the reconciler re-sends lost releases too, later.
+ */
+async function checkWindowsLater(deps: ProcessUploadsDeps, batchIds: ReadonlySet<string>): Promise<void> {
+  const delaySeconds = Math.min(900, Math.ceil(deps.flow.releaseLeaseSeconds) + 5);
+  for (const batchId of batchIds) {
+    await deps.batchQueue.send({ batchId }, { delaySeconds }).catch((error: unknown) => {
+      deps.logger.warn("window check could not be scheduled; the reconciler will cover it", { batchId, error: describeError(error) });
+    });
+  }
 }
 
 function refKey(ref: { batchId: string; uploadId: string }): string {

@@ -3,7 +3,7 @@ import { PostgresStageStore, PostgresUploadRepository } from "@pipeline/adapters
 import { createLogger, createMetrics, type HandlerLogger, type PublishingMetrics } from "@pipeline/adapters/powertools";
 import { S3ObjectStore } from "@pipeline/adapters/s3";
 import { SqsJsonQueue, SqsMessageVisibility, SqsRequeue, SqsUploadQueue } from "@pipeline/adapters/sqs";
-import type { ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
+import type { BatchMessage, ProcessUploadsDeps, ProgressMessage, RetryPolicy, UploadProcessor } from "@pipeline/core";
 import { BuiltInAiService, MediaUploadProcessor, SimulatedUploadProcessor } from "@pipeline/media";
 import { wiring as deployedWiring } from "@pipeline/wiring";
 import { readWorkerConfig, type WorkerConfig } from "../config.js";
@@ -36,6 +36,7 @@ export function buildWorkerDeps(
     progress: new SqsJsonQueue<ProgressMessage>(infra.sqs, config.PROGRESS_QUEUE_URL),
     // The window's refills go on the worker's own queue (it sends there to requeue, too).
     uploadQueue: new SqsUploadQueue(infra.sqs, config.UPLOADS_QUEUE_URL, { concurrency: wiring.fanOut.sendConcurrency }),
+    batchQueue: new SqsJsonQueue<BatchMessage>(infra.sqs, config.BATCHES_QUEUE_URL),
     flow: wiring.flowControl,
     logger: infra.logger ?? createLogger("worker"),
     metrics: infra.metrics ?? createMetrics("worker"),

@@ -5,6 +5,7 @@ import { lambdaHandler } from "../lambdaHandler.js";
 
 export interface ReconcileSummary {
   resentBatches: number;
+  toppedUpBatches: number;
   finalizationRequested: number;
   finalPushRequested: number;
   repairedCounters: number;
@@ -16,6 +17,7 @@ export interface ReconcileSummary {
 export function summarize(report: ReconcileReport): ReconcileSummary {
   return {
     resentBatches: report.resentBatches.length,
+    toppedUpBatches: report.toppedUpBatches.length,
     finalizationRequested: report.finalizationRequested.length,
     finalPushRequested: report.finalPushRequested.length,
     repairedCounters: report.repairedCounters.length,

@@ -218,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       bucket,
       sqs: pipeline.sqs,
       batchesQueueUrl: queues.batches.url,
+      progressQueueUrl: queues.progress.url,
       tokens: new JwtTokenVerifier(authSecret),
       reader: new PostgresBatchReader(pipeline.sql),
       limits: { maxFileBytes: wiring.worker.maxUploadBytes, ...options.uploadLimits },

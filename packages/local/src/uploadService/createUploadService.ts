@@ -7,7 +7,10 @@ import type { Sql } from "@pipeline/adapters/postgres";
 import { describeError, InvalidTokenError, isUuid, readBatch, uploadObjectKey, type BatchReader, type Logger, type TokenVerifier } from "@pipeline/core";
 import { assertLocalCaller } from "./assertLocalCaller.js";
 import { BatchIntake, type IntakeFile } from "./BatchIntake.js";
+import { NewBatchFlowFields, parseFlowChange } from "./flowRequests.js";
 import { HttpError } from "./HttpError.js";
+import { OwnerControls } from "./OwnerControls.js";
+import { readJsonBody } from "./readJsonBody.js";
 import { receiveFiles } from "./receiveFiles.js";
 import { RequestObjects } from "./RequestObjects.js";
 import { uploadLimits, type UploadLimits } from "./uploadLimits.js";
@@ -18,6 +21,8 @@ export interface UploadServiceOptions {
   bucket: string;
   sqs: SQSClient;
   batchesQueueUrl: string;
+  /** Where pause, resume, cancel and flow changes ask the finalizer to push the batch's new state. */
+  progressQueueUrl: string;
   tokens: TokenVerifier;
   reader: BatchReader;
   /** What one request may hold; `DEFAULT_UPLOAD_LIMITS` for what is not given. */
@@ -30,14 +35,22 @@ export interface UploadServiceOptions {
   authSecret: string;
 }
 
+/** A batch id from the path: a UUID, or 400 as the GET routes answer. */
+function checkedBatchId(value: string | undefined): string {
+  if (!value || !isUuid(value)) throw new HttpError(400, "bad_id", "batch ids are UUIDs");
+  return value;
+}
+
 /**
  * The upload service a real deployment has in front of the pipeline: it takes a user's files,
- * stores them, writes the batch and upload rows, and drops the one batch message.
+ * stores them, writes the batch and upload rows, and drops the one batch message. The batch's
+ * owner may pause, resume, cancel it and change its window or priority while it runs.
  * Returns false for requests outside `/api/`.
  */
 export function createUploadService(options: UploadServiceOptions) {
   const intake = new BatchIntake(options.sql);
   const limits = uploadLimits(options.limits);
+  const controls = new OwnerControls(options);
 
   const authenticate = async (request: IncomingMessage, query?: URLSearchParams): Promise<string> => {
     const header = request.headers.authorization ?? "";
@@ -55,15 +68,21 @@ export function createUploadService(options: UploadServiceOptions) {
     const userId = await authenticate(request);
     const batchId = randomUUID();
     const objects = new RequestObjects(options.s3, options.bucket);
+    const flow = new NewBatchFlowFields();
     let stored: IntakeFile[];
     try {
-      stored = await receiveFiles(request, limits, async (file) => {
-        const uploadId = randomUUID();
-        const key = await uploadObjectKey(userId, batchId, uploadId);
-        await objects.write({ key, body: file.stream, contentType: file.mimeType, metadata: { filename: encodeURIComponent(file.filename) } });
-        return { uploadId, filename: file.filename, key, size: file.size(), mimeType: file.mimeType };
-      });
-      await intake.create(batchId, userId, stored);
+      stored = await receiveFiles(
+        request,
+        limits,
+        async (file) => {
+          const uploadId = randomUUID();
+          const key = await uploadObjectKey(userId, batchId, uploadId);
+          await objects.write({ key, body: file.stream, contentType: file.mimeType, metadata: { filename: encodeURIComponent(file.filename) } });
+          return { uploadId, filename: file.filename, key, size: file.size(), mimeType: file.mimeType };
+        },
+        (name, value) => flow.accept(name, value),
+      );
+      await intake.create(batchId, userId, stored, flow.value);
     } catch (error) {
       // Whatever failed (a limit, a malformed body, the client, storage, the database), the request
       // leaves nothing behind: receiveFiles settles every write before it rejects.
@@ -105,7 +124,23 @@ export function createUploadService(options: UploadServiceOptions) {
       const userId = await authenticate(request);
       return { status: 200, body: { batches: await options.reader.listForUser(userId, 50) } };
     }
+    const control = /^\/api\/batches\/([^/]+)\/(pause|resume|cancel)$/.exec(path);
+    if (control && method === "POST") {
+      const userId = await authenticate(request);
+      // These take no body: whatever was sent is read and dropped.
+      request.resume();
+      const batchId = checkedBatchId(control[1]);
+      if (control[2] === "pause") return { status: 200, body: await controls.pause(userId, batchId) };
+      if (control[2] === "resume") return { status: 200, body: await controls.resume(userId, batchId) };
+      return { status: 200, body: await controls.cancel(userId, batchId) };
+    }
     const match = /^\/api\/batches\/([^/]+)$/.exec(path);
+    if (match && method === "PATCH") {
+      const userId = await authenticate(request);
+      const batchId = checkedBatchId(match[1]);
+      const change = parseFlowChange(await readJsonBody(request));
+      return { status: 200, body: await controls.change(userId, batchId, change) };
+    }
     if (match && method === "GET") {
       const userId = await authenticate(request);
       const batchId = match[1] ?? "";

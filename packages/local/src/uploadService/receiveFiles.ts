@@ -25,9 +25,15 @@ const MIME_TYPE = /^[\w.+-]{1,127}\/[\w.+-]{1,127}$/;
  * that is not multipart (415), malformed or cut short (400), or over any of `limits` (413) as soon
  * as it can tell. When the request fails (a limit, a parse error, the client going away, a store
  * that throws) every file still streaming is destroyed, and the promise rejects only once every
- * `store` call has settled, so the caller can then remove whatever was written.
+ * `store` call has settled, so the caller can then remove whatever was written. Each form field
+ * within the limits goes to `field` as it arrives; what it throws fails the request the same way.
  */
-export function receiveFiles<T>(request: IncomingMessage, limits: UploadLimits, store: (file: IncomingFile) => Promise<T>): Promise<T[]> {
+export function receiveFiles<T>(
+  request: IncomingMessage,
+  limits: UploadLimits,
+  store: (file: IncomingFile) => Promise<T>,
+  field: (name: string, value: string) => void = () => {},
+): Promise<T[]> {
   const contentType = request.headers["content-type"] ?? "";
   if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
     return Promise.reject(new HttpError(415, "unsupported_media_type", "send the files as multipart/form-data"));
@@ -101,8 +107,14 @@ export function receiveFiles<T>(request: IncomingMessage, limits: UploadLimits, 
       stored.catch((error: unknown) => fail(error));
       stores.push(stored);
     });
-    parser.on("field", (name, _value, info) => {
-      if (info.valueTruncated) fail(new HttpError(413, "field_too_large", `form field ${name} is longer than the limit of ${limits.maxFieldBytes} bytes`));
+    parser.on("field", (name, value, info) => {
+      if (failure !== undefined) return;
+      if (info.valueTruncated) return fail(new HttpError(413, "field_too_large", `form field ${name} is longer than the limit of ${limits.maxFieldBytes} bytes`));
+      try {
+        field(name, value);
+      } catch (error) {
+        fail(error);
+      }
     });
     parser.on("filesLimit", () => fail(new HttpError(413, "too_many_files", `at most ${limits.maxFiles} files a batch`)));
     parser.on("fieldsLimit", () => fail(new HttpError(413, "too_many_fields", `at most ${limits.maxFields} form fields a request`)));

@@ -8,7 +8,7 @@ export interface UploadLimits {
   maxFiles: number;
   /** Bytes of one file: the size the worker accepts (`wiring.worker.maxUploadBytes`). */
   maxFileBytes: number;
-  /** Non-file form fields (the service reads none; a few are tolerated). */
+  /** Non-file form fields (the service reads `priority` and `maxInFlight`; others are tolerated and ignored). */
   maxFields: number;
   /** Bytes of one form field's value. */
   maxFieldBytes: number;

@@ -39,6 +39,13 @@ export class InMemoryBatchRepository implements BatchRepository {
     return releaseWindow(this.database, batchId, policy);
   }
 
+  async holdWindow(batchId: string): Promise<void> {
+    const cursor = this.database.batch(batchId)?.releaseCursor ?? null;
+    for (const upload of this.database.uploadsOf(batchId)) {
+      if (cursor !== null && upload.id <= cursor && !isTerminalUploadStatus(upload.status)) upload.held = true;
+    }
+  }
+
   async unfinishedBatchIds(after: string | null, limit: number): Promise<string[]> {
     return [...this.database.batches.values()]
       .filter((batch) => (batch.status === "pending" || batch.status === "processing") && (after === null || batch.id > after))

@@ -1,5 +1,5 @@
 import { isTerminalUploadStatus, type FlowPolicy, type Release } from "@pipeline/core";
-import type { InMemoryDatabase } from "./InMemoryDatabase.js";
+import type { InMemoryDatabase, UploadRecord } from "./InMemoryDatabase.js";
 
 /** The release statement's rule (`adapters/src/postgres/releaseWindow.ts`) on an `InMemoryDatabase`. */
 export function releaseWindow(database: InMemoryDatabase, batchId: string, policy: FlowPolicy): Release {
@@ -8,15 +8,20 @@ export function releaseWindow(database: InMemoryDatabase, batchId: string, polic
   const cap = batch.maxInFlight ?? policy.defaultMaxInFlight;
   const interactiveRunning = [...database.batches.values()].some((other) => other.status === "processing" && other.priority === "interactive" && other.pausedAt === null);
   const size = batch.priority === "bulk" && interactiveRunning ? Math.max(1, Math.floor(cap * policy.bulkShareWhileInteractive)) : cap;
+  const now = database.now();
   const unfinished = database.uploadsOf(batchId).filter((upload) => !isTerminalUploadStatus(upload.status));
   const cursor = batch.releaseCursor;
-  const inFlight = unfinished.filter((upload) => cursor !== null && upload.id <= cursor && !upload.held).length;
+  const released = (upload: UploadRecord) => cursor !== null && upload.id <= cursor;
+  // Released, never started, a lease ago: its message was lost.
+  const lost = (upload: UploadRecord) => released(upload) && upload.status === "pending" && upload.updatedAt.getTime() < now.getTime() - policy.releaseLeaseSeconds * 1000;
+  const inFlight = unfinished.filter((upload) => released(upload) && !upload.held && !lost(upload)).length;
   let room = Math.max(0, size - inFlight);
-  const held = unfinished.filter((upload) => upload.held).slice(0, room);
-  for (const upload of held) upload.held = false;
-  room -= held.length;
-  const fresh = unfinished.filter((upload) => cursor === null || upload.id > cursor).slice(0, room);
+  const again = unfinished.filter((upload) => upload.held || lost(upload)).slice(0, room);
+  room -= again.length;
+  const fresh = unfinished.filter((upload) => !released(upload)).slice(0, room);
+  for (const upload of [...again, ...fresh]) Object.assign(upload, { held: false, updatedAt: now });
   const last = fresh.at(-1);
   if (last) batch.releaseCursor = last.id;
+  const held = again;
   return { ownerId: batch.userId, uploadIds: [...held, ...fresh].map((upload) => upload.id) };
 }
