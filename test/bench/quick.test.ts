@@ -1,4 +1,5 @@
-import { brokenInvariants, formatTable, quickSettings, runBenchmark, type BenchmarkReport } from "@pipeline/bench";
+import { brokenInvariants, flowControlInvariants, formatTable, quickSettings, runBenchmark, type BenchmarkReport } from "@pipeline/bench";
+import { defaultPriority } from "@pipeline/core";
 import { deployedFunctions, wiring } from "@pipeline/wiring";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -7,9 +8,10 @@ describe("npm run bench -- --quick", () => {
   const settings = quickSettings();
   let report: BenchmarkReport;
 
+  // About 95 s on a quiet machine (30 s of it flow control); other suites on the same two cores can triple that.
   beforeAll(async () => {
     report = await runBenchmark({ settings, built: inject("builtFunctions") });
-  }, 300_000);
+  }, 450_000);
 
   it("runs every upload of every batch to a terminal state and counts it exactly once, on both sides", () => {
     const runs = [report.seedComparison.pipeline.run, report.seedComparison.seed.run, report.overhead.pipeline.run, report.overhead.seed.run];
@@ -108,6 +110,40 @@ describe("npm run bench -- --quick", () => {
     for (const completions of realImages.completedPushesPerConnection) expect(completions).toBeGreaterThanOrEqual(1);
   });
 
+  it("times a small batch alone and behind other users' batches, whose windows hold and whose cancels leave at most a window running", () => {
+    const flow = report.flowControl;
+    const { smallUploads, aloneRuns, bigSizes, bulk, interactiveUploads, othersMaxInFlight } = settings.flowControl;
+    const measured = [...flow.small.alone, ...flow.small.behindBig.map((behind) => behind.measured), flow.interactive.alone, flow.interactive.behindBulk.measured];
+    for (const run of measured) {
+      expect(run.seconds).toBeGreaterThan(0);
+      expect(run).toMatchObject({ counted: run.uploads, terminal: run.uploads });
+      expect(run.completedPushes).toBeGreaterThanOrEqual(1);
+    }
+    expect(flow.small.alone.map((run) => run.uploads)).toEqual(Array.from({ length: aloneRuns }, () => smallUploads));
+    expect(flow.interactive.alone.uploads).toBe(interactiveUploads);
+
+    const behind = [...flow.small.behindBig, flow.interactive.behindBulk];
+    expect(flow.small.behindBig.map((run) => run.others.map((other) => [other.uploads, other.priority]))).toEqual(bigSizes.map((size) => [[size, defaultPriority(size, wiring.flowControl)]]));
+    expect(flow.interactive.behindBulk.others.map((other) => [other.uploads, other.priority])).toEqual(Array.from({ length: bulk.batches }, () => [bulk.uploads, "bulk"]));
+    for (const run of flow.small.behindBig) expect(run.ratio).toBeCloseTo(run.measured.seconds / flow.small.aloneSeconds, 6);
+    expect(flow.interactive.behindBulk.ratio).toBeCloseTo(flow.interactive.behindBulk.measured.seconds / flow.interactive.alone.seconds, 6);
+    for (const run of behind) {
+      expect(Number.isFinite(run.ratio) && run.ratio > 0).toBe(true);
+      expect(run.samples).toBeGreaterThan(0);
+      for (const other of run.others) {
+        // The quick run gives the others a window below the worker's 4 x 10 slots, so a window not kept shows here.
+        expect(other.window).toBe(othersMaxInFlight ?? wiring.flowControl.defaultMaxInFlight);
+        expect(other.peakProcessing).toBeGreaterThan(0);
+        expect(other.peakInWindow).toBeLessThanOrEqual(other.window);
+        // What the cancel found in the window: under way (processed after it) and released but not started.
+        expect(other.processedAfterCancel).toBeLessThanOrEqual(other.window);
+        expect(other.processedAfterCancel + other.queuedAtCancel).toBeLessThanOrEqual(other.window);
+        expect(other).toMatchObject({ unfinishedAfterCancel: 0, counted: other.total });
+      }
+    }
+    expect(flowControlInvariants(flow)).toEqual([]);
+  });
+
   it("records every stack's cold starts and its containers' peak memory, per function", () => {
     const byName = new Map(report.containers.functions.map((fn) => [fn.functionName, fn]));
 
@@ -120,7 +156,7 @@ describe("npm run bench -- --quick", () => {
     }
     // Every worker container of the real-image stack was started before it ran, one per slot.
     expect(byName.get("worker")?.containers).toBe(settings.workerMaxConcurrency ?? wiring.functions.worker.maxConcurrency);
-    expect(report.containers.stacks.map((stack) => stack.stack)).toHaveLength(3);
+    expect(report.containers.stacks.map((stack) => stack.stack)).toHaveLength(4);
   });
 
   it("reports every target with PASS or MISS, and prints them in a table", () => {
@@ -135,11 +171,13 @@ describe("npm run bench -- --quick", () => {
       "subscribeP95",
       "pushGap",
       "completedPerConnection",
+      ...settings.flowControl.bigSizes.flatMap((size) => [`fairnessAt${size}`, `cancelAt${size}`]),
     ]);
     for (const target of report.targets) expect(typeof target.pass).toBe("boolean");
     const table = formatTable(report);
     expect(table).toMatch(/ratio \(pipeline \/ seed port\).*>= 15/);
     expect(table).toMatch(/subscribe reply p95 ms.*<= 200 ms/);
+    expect(table).toMatch(/behind another user's 200 .*<= 2x/);
     expect(table.match(/PASS|MISS/g)).toHaveLength(report.targets.length);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });

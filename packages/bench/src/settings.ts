@@ -44,6 +44,35 @@ export interface BenchmarkSettings {
    * containers there: 24 cold starts fewer, which on two cores is most of its time.
    */
   workerMaxConcurrency: number | undefined;
+  /** Flow control (issue #17) on the real-image configuration: see `FlowControlSettings`. */
+  flowControl: FlowControlSettings;
+}
+
+/**
+ * How much work the flow-control scenario does. Other users' batches are written as rows pointing
+ * at the images of a warm-up batch (`templateImages` through the upload service), so that a batch of
+ * 30,000 real images costs no upload; they are cancelled once the measured batch completes.
+ */
+export interface FlowControlSettings {
+  /** The small batch timed alone and behind each big one, through the upload service. */
+  smallUploads: number;
+  /** Times the small batch runs alone; the median is the baseline of the ratios. */
+  aloneRuns: number;
+  /** Sizes of another user's batch the small one is submitted behind, of the priority a batch submitted without one gets (core `defaultPriority`). */
+  bigSizes: number[];
+  /** How long after the other batches' hand-over the measured batch is submitted. */
+  headStartMillis: number;
+  /** Other users' bulk batches (`priority = 'bulk'`), each of `uploads`, ahead of an interactive batch of `interactiveUploads`. */
+  bulk: { batches: number; uploads: number };
+  interactiveUploads: number;
+  /** The warm-up batch: every worker container gets invocations, and its stored images back the written batches. */
+  templateImages: number;
+  /**
+   * The others' batches' own window (`max_in_flight`); undefined leaves them the stage's default, as
+   * the issue measures. A quick run's worker holds 4 x 10 uploads at once, the default window's 40
+   * (the functions' bundles carry the default): a smaller one lets a window not kept show in its figures.
+   */
+  othersMaxInFlight: number | undefined;
 }
 
 /** The deployed wiring, with the worker's concurrency of `settings` when it sets one. */
@@ -72,6 +101,16 @@ export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkS
     // The warm-up gives each of the worker's 16 containers an invocation of 10 (sharp loaded, connections open).
     realImages: { uploads: 3_000, warmUpUploads: 160, subscribeIntervalMillis: 100, probeConnections: 4 },
     workerMaxConcurrency: undefined,
+    flowControl: {
+      smallUploads: 10,
+      aloneRuns: 3,
+      bigSizes: [3_000, 30_000],
+      headStartMillis: 1_000,
+      bulk: { batches: 2, uploads: 1_500 },
+      interactiveUploads: 100,
+      templateImages: 160,
+      othersMaxInFlight: undefined,
+    },
   };
 }
 
@@ -91,5 +130,16 @@ export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSe
     seedWarmUpUploads: 3,
     realImages: { uploads: 40, warmUpUploads: 10, subscribeIntervalMillis: 100, probeConnections: 2 },
     workerMaxConcurrency: 4,
+    // Other users' batches are cancelled once the measured one completes: their size costs little.
+    flowControl: {
+      smallUploads: 10,
+      aloneRuns: 1,
+      bigSizes: [200, 400],
+      headStartMillis: 1_000,
+      bulk: { batches: 2, uploads: 100 },
+      interactiveUploads: 20,
+      templateImages: 40,
+      othersMaxInFlight: 20,
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { BatchPriority } from "@pipeline/core";
 import type { ColdStart } from "@pipeline/local";
 import type { StatementCount } from "../measure/StatementCounter.js";
 import type { BatchRun } from "../runs/batchRun.js";
@@ -161,6 +162,78 @@ export interface RealImages {
   completedPushesPerConnection: number[];
 }
 
+/** A batch of real images timed from the upload service's request to its owner's `batch.completed` push. */
+export interface TimedBatch {
+  uploads: number;
+  seconds: number;
+  /** The batch's processed counter afterwards, and its terminal uploads: `uploads` each. */
+  counted: number;
+  terminal: number;
+  /** `batch.completed` pushes its owner's connection received. */
+  completedPushes: number;
+}
+
+/** Another user's batch a measured batch ran behind, written as rows of real images, cancelled after. */
+export interface OtherBatch {
+  uploads: number;
+  priority: BatchPriority;
+  /** Its window: its own `max_in_flight`, else the wiring's default. */
+  window: number;
+  /** Sampled while the measured batch ran: most uploads in processing, and in its window (released, unfinished, not held). */
+  peakProcessing: number;
+  peakInWindow: number;
+  /**
+   * Uploads processed after the cancel: those the worker was still processing when it committed
+   * (cancelled with `attempts > 0`: claimed, not finished; their processing ran on and its outcome
+   * was discarded), plus any completed or failed by a statement that began after it
+   * (`finishedAfterCancel`). The claim refuses every other upload of the batch from then on.
+   */
+  processedAfterCancel: number;
+  /** Of those, completed or failed after the cancel (`updated_at >=` the cancel's `completed_at`): 0 while the cancel marks in-flight uploads cancelled. */
+  finishedAfterCancel: number;
+  /** Released and not started when the cancel committed (`attempts = 0`, up to the cursor, not held): messages the claim refuses. */
+  queuedAtCancel: number;
+  /** Uploads not terminal once the worker is idle again: 0 when no upload of a cancelled batch starts. */
+  unfinishedAfterCancel: number;
+  /** Its processed counter and total after the cancel: equal when every upload is counted once. */
+  counted: number;
+  total: number;
+}
+
+/** A measured batch submitted `headStartMillis` after other users' batches. */
+export interface FlowBehind {
+  measured: TimedBatch;
+  /** Its seconds over the same batch's alone. */
+  ratio: number;
+  others: OtherBatch[];
+  /** Sampled while the measured batch ran: the uploads queue's most messages waiting, and received at once. */
+  uploadsQueuePeak: { waiting: number; received: number };
+  samples: number;
+  /** From the cancels to the uploads queue being empty: the cancelled batches' leftover work. */
+  drainSeconds: number;
+}
+
+export interface FlowControl {
+  /** The wiring's `flowControl`: the default window, and a bulk batch's share of its window while an interactive batch runs. */
+  defaultMaxInFlight: number;
+  bulkShareWhileInteractive: number;
+  headStartMillis: number;
+  /** The warm-up batch, through the upload service; the others' batches point at its stored images. */
+  templateImages: number;
+  small: {
+    alone: TimedBatch[];
+    /** The median of `alone`: the baseline of the ratios. */
+    aloneSeconds: number;
+    /** Behind another user's big batch (default priority and window), one per size. */
+    behindBig: FlowBehind[];
+  };
+  interactive: {
+    alone: TimedBatch;
+    /** Behind other users' bulk batches. */
+    behindBulk: FlowBehind;
+  };
+}
+
 /** One stack's containers, as recorded when it stopped. */
 export interface StackContainers {
   stack: string;
@@ -212,6 +285,7 @@ export interface BenchmarkReport {
   counterContention: CounterContention;
   completionLatency: CompletionLatency;
   realImages: RealImages;
+  flowControl: FlowControl;
   containers: ContainerFigures;
   targets: TargetResult[];
   /** Warnings and errors the handlers logged, and invocations that did not succeed. */

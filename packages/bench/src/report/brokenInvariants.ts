@@ -1,5 +1,5 @@
 import { wiring } from "@pipeline/wiring";
-import type { BenchmarkReport } from "./BenchmarkReport.js";
+import type { BenchmarkReport, FlowControl, TimedBatch } from "./BenchmarkReport.js";
 import type { BatchRun } from "../runs/batchRun.js";
 
 /**
@@ -39,6 +39,34 @@ export function brokenInvariants(report: BenchmarkReport): string[] {
   const { perUpload, perUploadWithRow, aggregated } = report.counterContention;
   for (const [name, run] of [["per-upload increments", perUpload], ["row update and increment", perUploadWithRow], ["aggregated outcomes", aggregated]] as const) {
     if (run.counted !== run.uploads) broken.push(`counter contention, ${name}: ${run.counted} of ${run.uploads} uploads counted`);
+  }
+  broken.push(...flowControlInvariants(report.flowControl));
+  return broken;
+}
+
+/**
+ * Flow control: every measured batch counted once, terminal and its completion pushed; every
+ * cancelled batch counted in full, and none of its uploads started after the cancel.
+ */
+export function flowControlInvariants(flow: FlowControl): string[] {
+  const broken: string[] = [];
+  const measured: Array<[string, TimedBatch]> = [
+    ...flow.small.alone.map((run, index): [string, TimedBatch] => [`small batch alone (${index + 1})`, run]),
+    ...flow.small.behindBig.map((behind): [string, TimedBatch] => [`small batch behind ${behind.others[0]?.uploads ?? "?"}`, behind.measured]),
+    ["interactive batch alone", flow.interactive.alone],
+    ["interactive batch behind bulk", flow.interactive.behindBulk.measured],
+  ];
+  for (const [name, run] of measured) {
+    if (run.counted !== run.uploads) broken.push(`flow control, ${name}: ${run.counted} of ${run.uploads} uploads counted`);
+    if (run.terminal !== run.uploads) broken.push(`flow control, ${name}: ${run.terminal} of ${run.uploads} uploads terminal`);
+    if (run.completedPushes === 0) broken.push(`flow control, ${name}: no batch.completed push to the owner's connection`);
+  }
+  for (const behind of [...flow.small.behindBig, flow.interactive.behindBulk]) {
+    for (const other of behind.others) {
+      const name = `flow control, cancelled ${other.priority} batch of ${other.uploads}`;
+      if (other.counted !== other.total) broken.push(`${name}: ${other.counted} of ${other.total} uploads counted`);
+      if (other.unfinishedAfterCancel !== 0) broken.push(`${name}: ${other.unfinishedAfterCancel} uploads started or left unfinished after the cancel`);
+    }
   }
   return broken;
 }

@@ -1,21 +1,15 @@
-import type { BenchmarkReport, RunCosts, TargetResult } from "./BenchmarkReport.js";
-
-type Cell = string;
-type Row = [figure: Cell, pipeline: Cell, seed: Cell, target: Cell, result: Cell] | { section: string };
-
-const HEADER: [Cell, Cell, Cell, Cell, Cell] = ["Figure", "Pipeline", "Seed port", "Target", "Result"];
+import type { BenchmarkReport, RunCosts } from "./BenchmarkReport.js";
+import { flowControlRows } from "./flowControlRows.js";
+import { count, num, optional, renderRows, targetCells, type Cell, type Row } from "./tableCells.js";
 
 /** The report as a plain-text table: each figure beside the seed port's, and next to its target. */
 export function formatTable(report: BenchmarkReport): string {
-  const { seedComparison: c, overhead: o, fanOut, counterContention: k, completionLatency: l, realImages: r, containers, machine } = report;
+  const { seedComparison: c, overhead: o, fanOut, counterContention: k, completionLatency: l, realImages: r, containers } = report;
   const smallest = fanOut[0];
   const largest = fanOut[fanOut.length - 1];
   const { workerMaxConcurrency } = report.settings;
-  const wiringName = workerMaxConcurrency === undefined ? "deployed wiring" : `deployed wiring but ${workerMaxConcurrency} worker containers`;
-  const target = (id: string): [Cell, Cell] => {
-    const found: TargetResult | undefined = report.targets.find((candidate) => candidate.id === id);
-    return found ? [`${found.target}${found.unit && found.unit !== "x" ? ` ${found.unit}` : found.unit}`, found.pass ? "PASS" : "MISS"] : ["", ""];
-  };
+  const wiringName = describeWiring(workerMaxConcurrency);
+  const target = (id: string): [Cell, Cell] => targetCells(report.targets, id);
   const rows: Row[] = [
     { section: `Against the seed: ${count(c.uploads)} uploads, ${c.latencyMillis} ms simulated latency, worker ${c.worker.batchSize} x ${c.worker.maxConcurrency}` },
     ["seconds, hand-over to the last upload's commit", num(c.pipeline.run.processingSeconds, 2), num(c.seed.run.processingSeconds, 2), "", ""],
@@ -84,33 +78,35 @@ export function formatTable(report: BenchmarkReport): string {
       ...target("completedPerConnection"),
     ],
 
+    ...flowControlRows(report.flowControl, report.targets, wiringName),
+
     { section: `Containers: cold starts on every stack (first: each stack's first, alone); peak RSS on "${containers.memoryStack}"` },
     ...containers.functions.flatMap((fn): Row[] => [
       [`${fn.functionName} (${count(fn.memorySizeMb)} MB): init ms first / p50 / max (${count(fn.coldStarts)} cold starts)`, `${optional(fn.firstInitMillis, 0)} / ${optional(fn.initP50Millis, 0)} / ${optional(fn.initMaxMillis, 0)}`, "", "", ""],
       [`${fn.functionName}: peak RSS MB p50 / max (${count(fn.containers)} containers)`, `${optional(fn.peakMemoryP50Mb, 0)} / ${optional(fn.peakMemoryMaxMb, 0)}`, "", "", ""],
     ]),
   ];
-  const cells = rows.filter((row): row is Exclude<Row, { section: string }> => Array.isArray(row));
-  const widths = HEADER.map((_, column) => Math.max(HEADER[column]?.length ?? 0, ...cells.map((row) => row[column]?.length ?? 0)));
-  const line = (row: readonly Cell[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join("  ").trimEnd();
-  const rule = "-".repeat(widths.reduce((sum, width) => sum + width + 2, -2));
-  const out = [
+  const missed = report.targets.filter((result) => !result.pass).length;
+  const footer = [`${report.targets.length - missed} of ${report.targets.length} targets met. Statements: ${o.statementCounting}.`];
+  const gone = [c.pipeline, c.seed, o.pipeline, o.seed, r.costs].reduce((sum, costs) => sum + costs.containersGone, 0);
+  if (gone > 0) footer.push(`${gone} container(s) ended during a measured run: their CPU in it is missing from the figures.`);
+  if (report.warnings.length > 0) footer.push(`${report.warnings.length} warning(s) from the functions and the runtime; see --json or stderr.`);
+  return renderRows(titleLines(report), rows, footer);
+}
+
+/** The table's first lines: the run and the machine. */
+export function titleLines(report: Pick<BenchmarkReport, "mode" | "machine" | "durationSeconds">): string[] {
+  const { machine } = report;
+  return [
     `Benchmark (${report.mode}) on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}; ${num(report.durationSeconds, 0)} s; load average ${num(machine.loadAverageAtStart, 2)} at the start`,
     "Every function runs in containers of its own (child processes behind a Lambda Runtime API), all started and warmed before each measured run.",
     "",
-    line(HEADER),
-    rule,
   ];
-  for (const row of rows) {
-    if (Array.isArray(row)) out.push(line(row));
-    else out.push("", row.section);
-  }
-  const missed = report.targets.filter((result) => !result.pass).length;
-  out.push(rule, `${report.targets.length - missed} of ${report.targets.length} targets met. Statements: ${o.statementCounting}.`);
-  const gone = [c.pipeline, c.seed, o.pipeline, o.seed, r.costs].reduce((sum, costs) => sum + costs.containersGone, 0);
-  if (gone > 0) out.push(`${gone} container(s) ended during a measured run: their CPU in it is missing from the figures.`);
-  if (report.warnings.length > 0) out.push(`${report.warnings.length} warning(s) from the functions and the runtime; see --json or stderr.`);
-  return out.join("\n");
+}
+
+/** The stacks' wiring: the deployed one, but for the worker's containers in a quick run. */
+export function describeWiring(workerMaxConcurrency: number | undefined): string {
+  return workerMaxConcurrency === undefined ? "deployed wiring" : `deployed wiring but ${workerMaxConcurrency} worker containers`;
 }
 
 /** Where a run's CPU went, per upload. */
@@ -121,16 +117,4 @@ function cpuSplit(costs: RunCosts): string {
 function byFunction(costs: RunCosts): string {
   const of = (name: string) => num(costs.containerCpuMsPerUploadByFunction[name] ?? 0, 3);
   return [of("worker"), of("finalizer"), of("fanout")].join(" / ");
-}
-
-function num(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
-}
-
-function optional(value: number | null, digits: number): string {
-  return value === null ? "n/a" : num(value, digits);
-}
-
-function count(value: number): string {
-  return value.toLocaleString("en-US");
 }

@@ -1,4 +1,4 @@
-import type { BenchmarkReport, TargetResult } from "./BenchmarkReport.js";
+import type { BenchmarkReport, FlowControl, TargetResult } from "./BenchmarkReport.js";
 
 /**
  * How much more live heap the largest fan-out may keep than the smallest before it counts as growing
@@ -16,6 +16,8 @@ const TARGETS = {
   subscribeP95Millis: 200,
   pushGapMillis: 1_500,
   completedPushesPerConnection: 1,
+  /** Issue #17: a small batch behind another user's big one takes at most twice its time alone. */
+  fairnessRatio: 2,
 } as const;
 
 /** Every figure that has a target, with PASS or MISS. */
@@ -50,7 +52,24 @@ export function evaluateTargets(report: Omit<BenchmarkReport, "targets">): Targe
     atMost("pushGap", "Real images", "longest gap between pushes, from the batch's creation", realImages.pushGaps.longestGapMillis, "ms", TARGETS.pushGapMillis),
     exactly("completedPerConnection", "Pushes", "batch.completed pushes per connection per batch (comparison, overhead, real images)", completions, TARGETS.completedPushesPerConnection),
   );
+  results.push(...flowControlTargets(report.flowControl));
   return results;
+}
+
+/**
+ * Issue #17, per size of the big batch: the small batch behind it within twice its time alone, and
+ * the big batch's cancel leaving at most one window of its uploads to be processed.
+ */
+export function flowControlTargets(flow: FlowControl): TargetResult[] {
+  return flow.small.behindBig.flatMap(({ ratio, others }) => {
+    const big = others[0];
+    if (!big) return [];
+    const size = big.uploads.toLocaleString("en-US");
+    return [
+      atMost(`fairnessAt${big.uploads}`, "Flow control", `small batch behind another user's ${size}: completion time over alone`, ratio, "x", TARGETS.fairnessRatio),
+      atMost(`cancelAt${big.uploads}`, "Flow control", `uploads of the cancelled ${size} processed after its cancel (at most its window)`, big.processedAfterCancel, "uploads", big.window),
+    ];
+  });
 }
 
 function atLeast(id: string, section: string, figure: string, value: number | null, unit: string, bound: number): TargetResult {
