@@ -113,7 +113,7 @@ describe("npm run bench -- --quick", () => {
   it("times a small batch alone and behind other users' batches, whose windows hold and whose cancels leave at most a window running", () => {
     const flow = report.flowControl;
     const { smallUploads, aloneRuns, bigSizes, bulk, interactiveUploads, othersMaxInFlight } = settings.flowControl;
-    const measured = [...flow.small.alone, ...flow.small.behindBig.map((behind) => behind.measured), flow.interactive.alone, flow.interactive.behindBulk.measured];
+    const measured = [...flow.small.alone, ...flow.small.behindBig.map((behind) => behind.measured), flow.small.behindInteractiveBig.measured, flow.interactive.alone, flow.interactive.behindBulk.measured];
     for (const run of measured) {
       expect(run.seconds).toBeGreaterThan(0);
       expect(run).toMatchObject({ counted: run.uploads, terminal: run.uploads });
@@ -122,7 +122,8 @@ describe("npm run bench -- --quick", () => {
     expect(flow.small.alone.map((run) => run.uploads)).toEqual(Array.from({ length: aloneRuns }, () => smallUploads));
     expect(flow.interactive.alone.uploads).toBe(interactiveUploads);
 
-    const behind = [...flow.small.behindBig, flow.interactive.behindBulk];
+    const behind = [...flow.small.behindBig, flow.small.behindInteractiveBig, flow.interactive.behindBulk];
+    expect(flow.small.behindInteractiveBig.others.map((other) => other.priority)).toEqual(["interactive"]);
     expect(flow.small.behindBig.map((run) => run.others.map((other) => [other.uploads, other.priority]))).toEqual(bigSizes.map((size) => [[size, defaultPriority(size, wiring.flowControl)]]));
     expect(flow.interactive.behindBulk.others.map((other) => [other.uploads, other.priority])).toEqual(Array.from({ length: bulk.batches }, () => [bulk.uploads, "bulk"]));
     for (const run of flow.small.behindBig) expect(run.ratio).toBeCloseTo(run.measured.seconds / flow.small.aloneSeconds, 6);

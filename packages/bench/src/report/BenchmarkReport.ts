@@ -226,6 +226,8 @@ export interface FlowControl {
     aloneSeconds: number;
     /** Behind another user's big batch (default priority and window), one per size. */
     behindBig: FlowBehind[];
+    /** Behind the smallest big batch marked interactive by its submitter: what the default's bulk priority saves. */
+    behindInteractiveBig: FlowBehind;
   };
   interactive: {
     alone: TimedBatch;

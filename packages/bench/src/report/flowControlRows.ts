@@ -26,6 +26,17 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
       ],
     );
   }
+  const marked = small.behindInteractiveBig;
+  rows.push(
+    [
+      `behind another user's ${count(marked.others[0]?.uploads ?? 0)} marked interactive by its submitter: seconds / ratio to alone`,
+      `${num(marked.measured.seconds, 2)} / ${num(marked.ratio, 2)} x`,
+      "",
+      "",
+      "",
+    ],
+    ...othersRows(marked),
+  );
   const { behindBulk } = interactive;
   const bulk = behindBulk.others;
   rows.push(

@@ -50,6 +50,10 @@ export async function measureFlowControl(context: BenchContext, settings: Benchm
       behindBig.push(await behindOthers(context, bench, client, { ...common, others, files: small, aloneSeconds }));
     }
 
+    // The same, with the big batch marked interactive by its submitter: only the windows share the machine.
+    const interactiveBig: OtherBatchSpec[] = [{ userId: BIG_USER, uploads: flow.bigSizes[0] ?? 0, priority: "interactive" }];
+    const behindInteractiveBig = await behindOthers(context, bench, client, { ...common, others: interactiveBig, files: small, aloneSeconds });
+
     const { run: interactiveAlone } = await timedImageBatch(bench, client, interactive);
     const bulk: OtherBatchSpec[] = Array.from({ length: flow.bulk.batches }, (_, index) => ({ userId: bulkUser(index), uploads: flow.bulk.uploads, priority: "bulk" }));
     const behindBulk = await behindOthers(context, bench, client, { ...common, others: bulk, files: interactive, aloneSeconds: interactiveAlone.seconds });
@@ -59,7 +63,7 @@ export async function measureFlowControl(context: BenchContext, settings: Benchm
       bulkShareWhileInteractive: wiring.flowControl.bulkShareWhileInteractive,
       headStartMillis: flow.headStartMillis,
       templateImages: flow.templateImages,
-      small: { alone, aloneSeconds, behindBig },
+      small: { alone, aloneSeconds, behindBig, behindInteractiveBig },
       interactive: { alone: interactiveAlone, behindBulk },
     };
   } finally {
