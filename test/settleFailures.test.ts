@@ -42,6 +42,7 @@ describe("a settle call that fails is logged with its cause and the record's ids
     const missing = `${pipeline.queues.uploads.url}-missing`;
     const config = readWorkerConfig({
       DATABASE_URL: "postgres://unused",
+      BATCHES_QUEUE_URL: pipeline.queues.batches.url,
       UPLOADS_QUEUE_URL: missing,
       UPLOADS_DLQ_URL: `${missing}-dlq`,
       PROGRESS_QUEUE_URL: pipeline.queues.progress.url,

@@ -165,7 +165,10 @@ describe("batchctl batch", () => {
   it("limit and priority: stored on the batch, shown, back to the stage default with `default`; no change is said so", async () => {
     // Prepare: a batch with a window of its own, not running
     const batchId = await seedBatch(ops.stack.pipeline.sql, { userId: "ops", uploads: 3, maxInFlight: 5 });
-    expect(await ops.batchctl("batch", "resume", batchId)).toMatchObject({ code: 0, out: `batch ${batchId} is not paused; nothing changed` });
+    // A resume of a batch not paused changes nothing (its batch message, sent again so that a
+    // repeated control heals a failed send, starts that pending batch: a batch of its own).
+    const notPaused = await seedBatch(ops.stack.pipeline.sql, { userId: "ops", uploads: 1 });
+    expect(await ops.batchctl("batch", "resume", notPaused)).toMatchObject({ code: 0, out: `batch ${notPaused} is not paused; nothing changed` });
     // Paused, so the batch messages the changes send start nothing.
     expect((await ops.batchctl("batch", "pause", batchId)).code).toBe(0);
     expect((await ops.batchctl("batch", "show", batchId)).out).toMatch(/window\s+5 \(the batch's own\)/);

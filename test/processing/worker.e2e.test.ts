@@ -105,6 +105,7 @@ describe("the worker composed from its environment", () => {
     env = {
       // The pool reaches the handler through the infrastructure; this only satisfies the schema.
       DATABASE_URL: "postgres://provided-by-infrastructure",
+      BATCHES_QUEUE_URL: await queueUrl("batches"),
       UPLOADS_QUEUE_URL: await queueUrl("uploads"),
       UPLOADS_DLQ_URL: await queueUrl("uploads-dlq"),
       PROGRESS_QUEUE_URL: await queueUrl("progress"),
