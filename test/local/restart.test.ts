@@ -22,14 +22,13 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
-  // gives nothing a chance to flush or to hand messages back.
-  it.each(["SIGINT", "SIGKILL"] as const)(
-    "%s to every process of the stack, then npm start again: 120 real images through the upload service, all completed, none failed, no container left behind",
-    async (signal) => {
-      // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
-      const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  /**
+   * `npm start` on ports free a moment ago. Between freePort() and the stack's bind another process
+   * of the suite may take one (as an outgoing connection's ephemeral port): then it starts again on
+   * other ports, at most three times.
+   */
+  async function startOnFreePorts(dir: string) {
+    for (let attempt = 1; ; attempt++) {
       const ports: StackPorts = {
         PORT: await freePort(),
         WS_PORT: await freePort(),
@@ -39,9 +38,25 @@ describe("restart: the local stack, stopped mid-batch, loses nothing", () => {
         PG_PROXY_PORT: await freePort(),
         PG_POOLER_PORT: await freePort(),
       };
-      const first = StackProcess.start(dir, ports);
-      cleanups.push(() => first.signalAll("SIGKILL").catch(() => {}));
-      const endpoints = await first.ready();
+      const stack = StackProcess.start(dir, ports);
+      cleanups.push(() => stack.signalAll("SIGKILL").catch(() => {}));
+      try {
+        return { stack, ports, endpoints: await stack.ready() };
+      } catch (error) {
+        if (attempt >= 3 || !/is already in use/.test(String(error))) throw error;
+      }
+    }
+  }
+
+  // Ctrl-C in a terminal signals the whole foreground process group; kill -9 of every process
+  // gives nothing a chance to flush or to hand messages back.
+  it.each(["SIGINT", "SIGKILL"] as const)(
+    "%s to every process of the stack, then npm start again: 120 real images through the upload service, all completed, none failed, no container left behind",
+    async (signal) => {
+      // Prepare: `npm start` on a folder of its own, with the real media processor (its default).
+      const dir = await mkdtemp(join(tmpdir(), "pipeline-restart-"));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const { stack: first, ports, endpoints } = await startOnFreePorts(dir);
       expect(Number(first.nodeVersion()?.split(".")[0]), "the stack runs on the deployed runtime's Node major").toBe(runtimeMajor(wiring.runtime));
       const database = new pg.Pool({ connectionString: endpoints.databaseUrl, max: 2 });
       database.on("error", () => {});

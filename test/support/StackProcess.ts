@@ -52,10 +52,11 @@ export class StackProcess {
 
   /** Waits for the banner, then reads the stack file this run wrote. */
   async ready(timeoutMillis = 90_000): Promise<StackFile> {
-    await waitFor(() => {
-      if (this.child.exitCode !== null) throw new Error(`the stack exited with ${this.child.exitCode}:\n${this.output}`);
-      return this.output.includes("media batch pipeline is running");
-    }, timeoutMillis, "the stack to start");
+    // A stack that exited will not start: that is said at once, not after the timeout.
+    const exited = () => (this.child.exitCode !== null ? `the stack exited with ${this.child.exitCode}:\n${this.output}` : undefined);
+    await waitFor(() => exited() ?? this.output.includes("media batch pipeline is running"), timeoutMillis, "the stack to start");
+    const failure = exited();
+    if (failure && !this.output.includes("media batch pipeline is running")) throw new Error(failure);
     return readStackFile(this.dir);
   }
 
