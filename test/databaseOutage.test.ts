@@ -25,6 +25,7 @@ describe("an unreachable database does not use up a message's attempts", () => {
       DATABASE_URL: "postgres://unused",
       UPLOADS_QUEUE_URL: pipeline.queues.uploads.url,
       UPLOADS_DLQ_URL: pipeline.queues.uploads.dlqUrl,
+      BATCHES_QUEUE_URL: pipeline.queues.batches.url,
       PROGRESS_QUEUE_URL: pipeline.queues.progress.url,
       MEDIA_BUCKET: "unused",
     });

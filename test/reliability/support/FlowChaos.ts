@@ -49,21 +49,23 @@ export async function runFlowChaos(
   const at = (fraction: number) => Math.floor(fraction * plan.windowMillis);
   const { random } = env;
 
-  const actions: Array<{ at: number; run: () => Promise<void> }> = [];
+  const actions: Array<{ at: number; batchId: string; run: () => Promise<void> }> = [];
   for (const batch of expected) {
     const pauseAt = at(random() * 0.6);
-    actions.push({ at: pauseAt, run: () => twice(figures, "paused", () => pauseBatch(deps, batch.batchId, request)) });
-    actions.push({ at: pauseAt + at(0.1 + random() * 0.3), run: () => twice(figures, "resumed", () => resumeBatch(deps, batch.batchId, request)) });
+    const { batchId } = batch;
+    actions.push({ at: pauseAt, batchId, run: () => twice(figures, "paused", () => pauseBatch(deps, batchId, request)) });
+    actions.push({ at: pauseAt + at(0.1 + random() * 0.3), batchId, run: () => twice(figures, "resumed", () => resumeBatch(deps, batchId, request)) });
     for (let n = 0; n < plan.limitChangesPerBatch; n++) {
       const maxInFlight = random() < 0.25 ? null : 1 + Math.floor(random() * 60);
-      actions.push({ at: at(random()), run: () => twice(figures, "limitsChanged", () => changeBatchFlow(deps, batch.batchId, { maxInFlight }, request)) });
+      actions.push({ at: at(random()), batchId, run: () => twice(figures, "limitsChanged", () => changeBatchFlow(deps, batchId, { maxInFlight }, request)) });
     }
     const priority = random() < 0.5 ? "bulk" : "interactive";
-    actions.push({ at: at(random()), run: () => twice(figures, "prioritiesChanged", () => changeBatchFlow(deps, batch.batchId, { priority }, request)) });
+    actions.push({ at: at(random()), batchId, run: () => twice(figures, "prioritiesChanged", () => changeBatchFlow(deps, batchId, { priority }, request)) });
   }
   for (const batch of [...expected].sort(() => random() - 0.5).slice(0, plan.cancels)) {
     actions.push({
       at: at(random()),
+      batchId: batch.batchId,
       run: async () => {
         const outcome = await retried(figures, () => cancelBatch({ controls: deps.controls, progressQueue, logger: silent }, batch.batchId, request));
         if (outcome.kind === "cancelled") {
@@ -74,11 +76,16 @@ export async function runFlowChaos(
     });
   }
 
+  // One batch's controls run one after another (as one operator's would), so a repeated control
+  // finds its own change, not another control's made in between.
+  const lanes = new Map<string, Promise<void>>();
   const started = Date.now();
   await Promise.all(
     actions.map(async (action) => {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, action.at - (Date.now() - started))));
-      await action.run();
+      const lane = (lanes.get(action.batchId) ?? Promise.resolve()).then(action.run);
+      lanes.set(action.batchId, lane.catch(() => {}));
+      await lane;
     }),
   );
   return figures;
