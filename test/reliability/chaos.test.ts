@@ -44,5 +44,5 @@ describe("chaos: duplicates, killed invocations, terminated Postgres sessions, l
     expect(report.flow.resumed + report.flow.cancelled, "pauses resumed or ended by a cancel").toBeGreaterThanOrEqual(report.flow.paused);
     expect(report.flow.limitsChanged, "windows changed").toBeGreaterThan(0);
     expect(report.flow.prioritiesChanged + report.flow.cancelled, "priorities changed or batches cancelled").toBeGreaterThan(0);
-  }, 300_000);
+  }, 420_000);
 });

@@ -12,9 +12,9 @@ export const CHAOS_SIZES: ChaosSizes = {
   terminationWindowMillis: 20_000,
   reconcileEveryMillis: 4_000,
   lostAfterSeconds: 10,
-  // 210 s: rounds settle in 85–95 s alone; one round of four with flow chaos beside another test
-  // file did not settle in 150 s (not reproduced since; its violation was not kept).
-  settleTimeoutMillis: 210_000,
+  // 300 s: rounds settle in 85–95 s alone, but under the suite's parallel load with flow chaos one
+  // did not settle in 150 s and one took 214 s (docs/reliability.md's figures are from rounds alone).
+  settleTimeoutMillis: 300_000,
   // Issue 17: within the first 8 s every batch is paused and resumed, its window changed twice and
   // its priority set, and one batch is cancelled.
   flowChaos: { windowMillis: 8_000, limitChangesPerBatch: 2, cancels: 1 },
