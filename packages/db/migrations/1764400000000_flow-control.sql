@@ -8,14 +8,13 @@ ALTER TABLE upload_batches
   ADD COLUMN priority text NOT NULL DEFAULT 'interactive' CHECK (priority IN ('interactive', 'bulk')),
   ADD COLUMN max_in_flight integer CHECK (max_in_flight IS NULL OR max_in_flight BETWEEN 1 AND 10000),
   ADD COLUMN release_cursor uuid,
-  ADD COLUMN released_at timestamptz,
   -- Paused since (NULL: running), and the time spent paused before, for the time-left estimate.
   ADD COLUMN paused_at timestamptz,
   ADD COLUMN paused_millis bigint NOT NULL DEFAULT 0 CHECK (paused_millis >= 0);
 
 -- A batch processing before windows existed had every upload sent: all of it is released.
 UPDATE upload_batches b
-   SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1), released_at = now()
+   SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1)
  WHERE b.status = 'processing';
 
 -- A released upload whose message was consumed without starting it (its batch was paused) or
@@ -39,7 +38,6 @@ ALTER TABLE uploads DROP COLUMN held;
 ALTER TABLE upload_batches
   DROP COLUMN paused_millis,
   DROP COLUMN paused_at,
-  DROP COLUMN released_at,
   DROP COLUMN release_cursor,
   DROP COLUMN max_in_flight,
   DROP COLUMN priority;

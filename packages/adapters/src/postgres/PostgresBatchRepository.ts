@@ -23,8 +23,8 @@ const START_FAN_OUT = `
 const RELEASE_WINDOW = `
   WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3", leaseSeconds: "$4" })},
   advanced AS (
-    UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}, released_at = now()
-      FROM rel_batch WHERE b.id = rel_batch.id
+    UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}
+      FROM rel_batch WHERE b.id = rel_batch.id AND EXISTS (SELECT 1 FROM rel_fresh)
     RETURNING b.id
   )
   SELECT (SELECT user_id FROM rel_batch) AS user_id, ${RELEASED_IDS} AS released`;

@@ -88,7 +88,6 @@ const RECORD_OUTCOMES = `
          failed_uploads = b.failed_uploads + t.failed,
          cancelled_uploads = b.cancelled_uploads + t.cancelled,
          release_cursor = ${NEXT_RELEASE_CURSOR},
-         released_at = CASE WHEN EXISTS (SELECT 1 FROM rel_batch) THEN now() ELSE b.released_at END,
          updated_at = now()
     FROM tally t
    WHERE b.id = $1 AND t.n > 0
