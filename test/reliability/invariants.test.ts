@@ -40,7 +40,29 @@ describe("invariant checks", () => {
 
   it("pass a client that saw its batch's versions in order, ending with the final state", () => {
     const frames = [{ type: "batch.progress", batchId: "b1", version: 1, processed: 4 }, { ...completed, version: 2 }];
-    expect(checkClients([client("alice", frames)], [batch], new Map([["b1", exact]]))).toEqual([]);
+    expect(checkClients([client("alice", frames)], [batch], new Map([["b1", exact]]))).toEqual({ violations: [], latePushes: 0 });
+  });
+
+  it("count a push that arrives after a later version within the window of a lost hold, and flag one outside it", () => {
+    const frames = [
+      { type: "batch.progress", batchId: "b1", version: 2, processed: 6 },
+      { type: "batch.progress", batchId: "b1", version: 1, processed: 4 },
+      { ...completed, version: 3 },
+    ] as PushMessage[];
+    const alice = { userId: "alice", frames: frames.map((frame, index) => ({ at: 10_000 + index * 1000, frame })) } as unknown as RecordingClient;
+    const check = (holdsLostAt: number[]) => checkClients([alice], [batch], new Map([["b1", exact]]), holdsLostAt);
+
+    // The late frame came at 11,000: 500 ms after a hold was lost, or 2,500 ms after.
+    expect(check([10_500])).toEqual({ violations: [], latePushes: 1 });
+    expect(check([8_500]).violations).toEqual([expect.stringMatching(/^I4 .*version 1 after 2/)]);
+    expect(check([11_500]).violations).toEqual([expect.stringMatching(/^I4 .*version 1 after 2/)]);
+  });
+
+  it("judge the final state by the frames a client applies: a late older frame after batch.completed is dropped", () => {
+    const frames = [{ ...completed, version: 3 }, { type: "batch.progress", batchId: "b1", version: 2, processed: 4 }] as PushMessage[];
+    const alice = { userId: "alice", frames: frames.map((frame, index) => ({ at: 1000 + index, frame })) } as unknown as RecordingClient;
+
+    expect(checkClients([alice], [batch], new Map([["b1", exact]]), [1000])).toEqual({ violations: [], latePushes: 1 });
   });
 
   it.each([
@@ -50,7 +72,7 @@ describe("invariant checks", () => {
     ["I3: a final push with other counters", [{ ...completed, version: 1, processed: 9 }], /^I3 .*not the final state/],
     ["I6: another user's batch", [{ ...completed, version: 1 }, { type: "batch.progress", batchId: "b2", version: 1, processed: 1 }], /^I6 /],
   ])("flag %s", (_name, frames, pattern) => {
-    const violations = checkClients([client("alice", frames as PushMessage[])], [batch, { ...batch, batchId: "b2", userId: "bob" }], new Map([["b1", exact]]));
+    const { violations } = checkClients([client("alice", frames as PushMessage[])], [batch, { ...batch, batchId: "b2", userId: "bob" }], new Map([["b1", exact]]));
     expect(violations.some((violation) => pattern.test(violation))).toBe(true);
   });
 

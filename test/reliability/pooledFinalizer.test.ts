@@ -29,8 +29,8 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
     await pipeline?.close();
   });
 
-  /** The deployed finalizer, whose pushes coincide with other database traffic (a worker's statement, say). */
-  function finalizerWithTrafficDuringPushes(traffic: Array<Promise<unknown>>) {
+  /** The deployed finalizer, pushing through `notifier`. */
+  function finalizerWith(notifier: ConnectionNotifier) {
     const env = {
       DATABASE_URL: "unused: the pipeline's pool is passed in",
       PROGRESS_QUEUE_URL: pipeline.queues.progress.url,
@@ -38,7 +38,17 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
       WS_MANAGEMENT_ENDPOINT: "http://127.0.0.1:1",
       MEDIA_BUCKET: "unused: no dead letter here",
     };
-    const notifier: ConnectionNotifier = {
+    const deps = buildFinalizerDeps(
+      readFinalizerConfig(env),
+      { sql: pipeline.sql, database: pipeline.sql, sqs: pipeline.sqs, logger: pipeline.logger, metrics: pipeline.metrics },
+      { notifier },
+    );
+    return createFinalizerHandler(deps);
+  }
+
+  /** The deployed finalizer, whose pushes coincide with other database traffic (a worker's statement, say). */
+  function finalizerWithTrafficDuringPushes(traffic: Array<Promise<unknown>>) {
+    return finalizerWith({
       async push() {
         // LIFO reuse makes pgbouncer hand this statement the server connection the finalizer's
         // previous statement ran on; it is still running when the finalizer's next statement comes.
@@ -48,13 +58,7 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
       },
       exists: async () => true,
       close: async () => {},
-    };
-    const deps = buildFinalizerDeps(
-      readFinalizerConfig(env),
-      { sql: pipeline.sql, database: pipeline.sql, sqs: pipeline.sqs, logger: pipeline.logger, metrics: pipeline.metrics },
-      { notifier },
-    );
-    return createFinalizerHandler(deps);
+    });
   }
 
   async function finalize(handler: ReturnType<typeof createFinalizerHandler>, batchId: string) {
@@ -95,5 +99,48 @@ describe("the finalizer through PgBouncer in transaction mode", () => {
     expect(next).toBe("finished");
     const { rows } = await direct.query<{ progress_version: number }>("SELECT progress_version::int FROM upload_batches WHERE id = $1", [batchId]);
     expect(rows[0]?.progress_version).toBe(2);
+  });
+
+  it("stops pushing when the session holding its push locks ends, and the batch's next run pushes a later version to every client", async () => {
+    // Prepare: more clients than the finalizer pushes to at once, so pushes remain after the first round.
+    const batchId = await seedBatch(pipeline.sql, { userId: "lost-hold", uploads: 2 });
+    const tabs = Array.from({ length: 40 }, (_, index) => `lost-hold-tab-${index}`);
+    await pipeline.sql.query("INSERT INTO connections (connection_id, user_id, token_expires_at) SELECT unnest($1::text[]), 'lost-hold', now() + interval '1 hour'", [tabs]);
+    const pushes: Array<{ connectionId: string; version: number; afterEnd: boolean }> = [];
+    let sessionEnded: Promise<void> | undefined;
+    let ended = false;
+    const handler = finalizerWith({
+      async push(connectionId, message) {
+        pushes.push({ connectionId, version: "version" in message ? message.version : -1, afterEnd: ended });
+        // The first push ends the session holding the batch's lock (a failover, say); every push
+        // of that round waits until the client has had time to learn of it.
+        sessionEnded ??= (async () => {
+          await direct.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          ended = true;
+        })();
+        await sessionEnded;
+        return "sent";
+      },
+      exists: async () => true,
+      close: async () => {},
+    });
+
+    // Act
+    const first = await finalize(handler, batchId);
+    const firstRun = pushes.splice(0);
+    const next = await finalize(handler, batchId);
+
+    // Assess: the first run pushed its round in flight and nothing after, and failed (its message comes back).
+    expect(firstRun.length).toBeGreaterThan(0);
+    expect(firstRun.length).toBeLessThan(tabs.length);
+    expect(firstRun.filter((push) => push.afterEnd)).toEqual([]);
+    expect(first.batchItemFailures).toEqual([]);
+    expect(pipeline.logger.matching(/^push order lost/).length).toBeGreaterThan(0);
+    expect(pipeline.logger.matching("message requeued").length).toBeGreaterThan(0);
+    // The next run pushes a later version to every client.
+    expect(next.batchItemFailures).toEqual([]);
+    expect(new Set(pushes.map((push) => push.connectionId))).toEqual(new Set(tabs));
+    expect(Math.min(...pushes.map((push) => push.version))).toBeGreaterThan(Math.max(...firstRun.map((push) => push.version)));
   });
 });

@@ -21,12 +21,14 @@ describe("finalizeProgress: which runs push a final batch", () => {
     const connections = new InMemoryConnectionRepository(database);
     for (const connectionId of ["tab-1", "tab-2"]) await connections.add({ connectionId, userId: "owner", tokenExpiresAt: new Date(Date.now() + 60 * 60 * 1000) });
     const notifier = new InMemoryConnectionNotifier(new Set(["tab-1", "tab-2"]));
-    const deps = { batches, sequencer: new InMemoryPushSequencer(), connections, notifier, logger: new RecordingLogger() };
-    const run = (message: ProgressMessage) => finalizeProgress(deps, [message], { pushConcurrency: 4 });
+    const sequencer = new InMemoryPushSequencer();
+    const logger = new RecordingLogger();
+    const deps = { batches, sequencer, connections, notifier, logger };
+    const run = (message: ProgressMessage, pushConcurrency = 4) => finalizeProgress(deps, [message], { pushConcurrency });
     const failAll = () =>
       new InMemoryUploadRepository(database).recordOutcomes(batchId, uploadIds.map((uploadId) => ({ uploadId, status: "failed" as const, error: "bad" })), TEST_FLOW);
     const completedVersions = () => notifier.pushes.flatMap(({ connectionId, message }) => (message.type === "batch.completed" ? [[connectionId, message.version]] : []));
-    return { database, batches, batchId, uploadIds, run, failAll, completedVersions, notifier };
+    return { database, batches, batchId, uploadIds, run, failAll, completedVersions, notifier, sequencer, logger };
   }
 
   it("pushes batch.completed once per connection, from the run that finalized the batch, however many messages follow", async () => {
@@ -72,5 +74,31 @@ describe("finalizeProgress: which runs push a final batch", () => {
 
     expect(notifier.pushes.map(({ message }) => message.type)).toEqual(["batch.progress", "batch.progress", "batch.completed", "batch.completed"]);
     expect(notifier.pushes.at(-1)?.message).toMatchObject({ status: "cancelled", cancelled: 3, version: cancelVersion });
+  });
+
+  it("pushes nothing more once its push locks are lost, fails, and leaves the final state to the next run", async () => {
+    const { batchId, run, failAll, notifier, sequencer, logger } = await world(1);
+    await failAll();
+    // The locks' session ends while the first push is on its way: the next run may hold the batch now.
+    const push = notifier.push.bind(notifier);
+    notifier.push = async (connectionId, message) => {
+      const outcome = await push(connectionId, message);
+      if (notifier.pushes.length === 1) sequencer.loseHolds();
+      return outcome;
+    };
+
+    const lost = await run({ batchId, changes: [] }, 1).then(() => "finished", (error: Error) => error.name);
+    const afterLoss = notifier.pushes.length;
+    await run({ batchId, changes: [] });
+
+    expect(lost).toBe("PushHoldLost");
+    expect(afterLoss, "the second connection's push withheld").toBe(1);
+    expect(logger.matching(/^push order lost/)).toHaveLength(1);
+    // Its final state unrecorded, the next run pushes it to both connections, at the same version.
+    expect(notifier.pushes.map(({ connectionId, message }) => [connectionId, message.type, "version" in message ? message.version : null])).toEqual([
+      ["tab-1", "batch.completed", 1],
+      ["tab-1", "batch.completed", 1],
+      ["tab-2", "batch.completed", 1],
+    ]);
   });
 });

@@ -34,7 +34,7 @@ export {
 export { sendReleased, type SendReleasedDeps } from "./flow/sendReleased.js";
 export * from "./progress/serverMessages.js";
 export { changedUploads } from "./progress/changedUploads.js";
-export { finalizeProgress, finalizeVerdict, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
+export { finalizeProgress, finalizeVerdict, PushHoldLost, type FinalizeProgressDeps, type FinalizeProgressOptions, type FinalizeProgressResult } from "./progress/finalizeProgress.js";
 export { fanOutBatch, fanOutVerdict, type FanOutDeps, type FanOutResult } from "./fanout/fanOutBatch.js";
 export { processUploads, type ProcessUploadsDeps, type ProcessUploadsOptions, type UploadWork } from "./worker/processUploads.js";
 export {

@@ -47,6 +47,11 @@ export class ContainerKiller {
     await this.loop;
   }
 
+  /** When each kill of `functionName`'s containers happened, in epoch milliseconds. */
+  killTimesOf(functionName: string): number[] {
+    return this.kills.filter((kill) => kill.functionName === functionName).map((kill) => this.started + kill.atMillis);
+  }
+
   killsOf(functionName: string): number {
     return this.kills.filter((kill) => kill.functionName === functionName).length;
   }

@@ -30,6 +30,8 @@ const FINALIZATION_AUDIT = `
 export class DatabaseAdmin {
   terminations = 0;
   connectionsTerminated = 0;
+  /** When each termination began (epoch milliseconds): a finalizer may lose its push locks then. */
+  readonly terminationsStartedAt: number[] = [];
   readonly sql: Sql;
   private timers: Array<ReturnType<typeof setTimeout>> = [];
   private pending: Array<Promise<void>> = [];
@@ -63,6 +65,7 @@ export class DatabaseAdmin {
   }
 
   async terminateAll(): Promise<number> {
+    this.terminationsStartedAt.push(Date.now());
     const { rows } = await this.client.query<{ terminated: number }>(TERMINATE_ALL);
     const terminated = rows[0]?.terminated ?? 0;
     this.terminations++;

@@ -9,7 +9,7 @@ export function formatChaosReport(report: ChaosReport): string {
   const invocations = FUNCTION_NAMES.reduce((sum, fn) => sum + faults.invocations[fn], 0);
   return [
     `chaos round ${report.round}: ${report.settled ? "settled" : "DID NOT SETTLE"} in ${report.seconds.toFixed(1)} s, ${report.violations.length} invariant violation(s), ${report.crashes.length} uncaught exception(s)`,
-    `  uploads ${report.uploads} in ${report.batches} batches (${report.brokenUploads} failing permanently), ${report.clients} WebSocket clients, ${report.framesReceived} frames received`,
+    `  uploads ${report.uploads} in ${report.batches} batches (${report.brokenUploads} failing permanently), ${report.clients} WebSocket clients, ${report.framesReceived} frames received (${report.latePushes} late, just after a terminated session)`,
     `  invocations ${invocations} (${FUNCTION_NAMES.map((fn) => `${fn} ${faults.invocations[fn]}`).join(", ")}); runner outcomes ${FUNCTION_NAMES.map((fn) => `${fn} ${JSON.stringify(faults.outcomes[fn])}`).join(", ")}`,
     `  duplicates delivered ${faults.duplicatesDelivered} (copies sent: ${FUNCTION_NAMES.map((fn) => `${fn} ${faults.copiesSent[fn]}`).join(", ")}); redeliveries ${faults.redeliveries}`,
     `  invocations killed ${totalKilled}: ${killed}; planned kills not reached ${faults.killsNotReached}`,

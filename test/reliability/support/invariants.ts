@@ -62,12 +62,37 @@ export function checkBatches(
 }
 
 /**
- * I3 (the final push reaches every client), I4 (versions and counters never go backwards) and I6
- * (a client only ever receives its own user's batches).
+ * How long after a finalizer lost its push locks (its session was terminated, its container
+ * killed) a push it had already sent may still arrive: one push round trip, generously for a
+ * loaded machine. Such a push can come after the next holder's later version (docs/design.md,
+ * "A lost hold stops the pushes"); any other frame out of version order is a violation.
  */
-export function checkClients(clients: readonly RecordingClient[], expected: readonly ExpectedBatch[], states: ReadonlyMap<string, BatchState>): string[] {
+export const LATE_PUSH_WINDOW_MILLIS = 2_000;
+
+export interface ClientChecks {
+  violations: string[];
+  /** Frames that arrived after a later version, each within the window of a lost hold. */
+  latePushes: number;
+}
+
+/**
+ * I3 (the final push reaches every client), I4 (versions and counters never go backwards) and I6
+ * (a client only ever receives its own user's batches). A client applies a frame unless it is
+ * older than the last it applied, as the dashboard does; what it shows, the applied frames, must
+ * never go backwards and must end in the final state. Frames must also arrive in version order,
+ * but for pushes that arrive within `LATE_PUSH_WINDOW_MILLIS` of a lost hold (`holdsLostAt`,
+ * epoch milliseconds), which are counted.
+ */
+export function checkClients(
+  clients: readonly RecordingClient[],
+  expected: readonly ExpectedBatch[],
+  states: ReadonlyMap<string, BatchState>,
+  holdsLostAt: readonly number[] = [],
+): ClientChecks {
   const violations: string[] = [];
+  let latePushes = 0;
   const owners = new Map(expected.map((batch) => [batch.batchId, batch.userId]));
+  const afterLostHold = (at: number) => holdsLostAt.some((lostAt) => lostAt <= at && at - lostAt <= LATE_PUSH_WINDOW_MILLIS);
   for (const [index, client] of clients.entries()) {
     const name = `client ${index} of ${client.userId}`;
     for (const { frame } of client.frames) {
@@ -77,13 +102,20 @@ export function checkClients(clients: readonly RecordingClient[], expected: read
       }
     }
     for (const batch of expected.filter((candidate) => candidate.userId === client.userId)) {
-      const frames = client.frames.map(({ frame }) => frame).filter((frame) => frame.batchId === batch.batchId);
-      const counters = frames.filter((frame) => frame.type === "batch.progress" || frame.type === "batch.completed");
-      for (let at = 1; at < frames.length; at++) {
-        const previous = frames[at - 1]?.version ?? 0;
-        const current = frames[at]?.version ?? 0;
-        if (current < previous) violations.push(`I4 ${name}, batch ${batch.batchId}: version ${current} after ${previous}`);
+      const received = client.frames.filter(({ frame }) => frame.batchId === batch.batchId);
+      const applied: typeof received = [];
+      let highest = 0;
+      for (const entry of received) {
+        const version = entry.frame.version ?? 0;
+        if (version < highest) {
+          if (afterLostHold(entry.at)) latePushes++;
+          else violations.push(`I4 ${name}, batch ${batch.batchId}: version ${version} after ${highest}`);
+          continue;
+        }
+        highest = version;
+        applied.push(entry);
       }
+      const counters = applied.map(({ frame }) => frame).filter((frame) => frame.type === "batch.progress" || frame.type === "batch.completed");
       for (let at = 1; at < counters.length; at++) {
         const previous = counters[at - 1]?.processed ?? 0;
         const current = counters[at]?.processed ?? 0;
@@ -91,7 +123,7 @@ export function checkClients(clients: readonly RecordingClient[], expected: read
       }
       const last = counters.at(-1);
       const state = states.get(batch.batchId);
-      if (!frames.some((frame) => frame.type === "batch.completed")) violations.push(`I3 ${name}, batch ${batch.batchId}: no batch.completed received`);
+      if (!counters.some((frame) => frame.type === "batch.completed")) violations.push(`I3 ${name}, batch ${batch.batchId}: no batch.completed received`);
       else if (
         !last ||
         !state ||
@@ -106,7 +138,7 @@ export function checkClients(clients: readonly RecordingClient[], expected: read
       }
     }
   }
-  return violations;
+  return { violations, latePushes };
 }
 
 /** I5: each poison message sits in its dead-letter queue with its reason, as `batchctl dlq list` shows it. */

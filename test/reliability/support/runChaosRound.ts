@@ -78,6 +78,8 @@ export interface ChaosReport {
   deadLetters: Record<DeadLetterMessage["queue"], number>;
   processorCalls: number;
   framesReceived: number;
+  /** Frames that arrived after a later version, each just after a terminated session (see `checkClients`). */
+  latePushes: number;
   /** Finalizations whose log line was lost because the finalizer died right after its commit. */
   finalizationLogsLost: number;
   seconds: number;
@@ -143,7 +145,7 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
   // Assess: a last reconcile must find nothing to repair, then every invariant is checked.
   await reconcileOnce();
   const logLines = new Map(batchIds.map((batchId) => [batchId, env.logger.finalizations.get(batchId) ?? 0]));
-  const { finalizations, letters } = await checkRound(env, { expected, clients, poison, finalizedLogLines: logLines }, violations);
+  const { finalizations, letters, latePushes } = await checkRound(env, { expected, clients, poison, finalizedLogLines: logLines, holdsLostAt: admin.terminationsStartedAt }, violations);
   const crashes = env.uncaught.slice(uncaughtBefore).map((error) => (error instanceof Error ? `${error.message} (${error.stack?.split("\n")[1]?.trim() ?? "no stack"})` : String(error)));
   for (const client of clients) client.close();
   await purgeDeadLetters(env.sqs, stack);
@@ -162,6 +164,7 @@ export async function runChaosRound(env: ChaosEnvironment, sizes: ChaosSizes, ro
     deadLetters: { batches: count(letters, "batches"), uploads: count(letters, "uploads"), progress: count(letters, "progress") },
     processorCalls: env.processor.calls - callsBefore,
     framesReceived: clients.reduce((sum, client) => sum + client.frames.length, 0),
+    latePushes,
     finalizationLogsLost: batchIds.filter((batchId) => (finalizations.get(batchId) ?? 0) === 1 && (logLines.get(batchId) ?? 0) === 0).length,
     seconds: (Date.now() - started) / 1000,
     settled,
@@ -215,20 +218,24 @@ export async function roundIsQuiet(env: RoundObservers, expected: readonly Expec
 /** Checks every invariant on a settled round, adding what it finds to `violations`; returns what it read. */
 export async function checkRound(
   env: RoundObservers,
-  round: { expected: readonly ExpectedBatch[]; clients: readonly RecordingClient[]; poison: readonly PoisonMessage[]; finalizedLogLines: ReadonlyMap<string, number> },
+  round: {
+    expected: readonly ExpectedBatch[];
+    clients: readonly RecordingClient[];
+    poison: readonly PoisonMessage[];
+    finalizedLogLines: ReadonlyMap<string, number>;
+    /** When a finalizer may have lost its push locks mid-push (epoch milliseconds): see `checkClients`. */
+    holdsLostAt: readonly number[];
+  },
   violations: string[],
-): Promise<{ finalizations: Map<string, number>; letters: DeadLetterMessage[] }> {
+): Promise<{ finalizations: Map<string, number>; letters: DeadLetterMessage[]; latePushes: number }> {
   const batchIds = round.expected.map((batch) => batch.batchId);
   const states = new Map<string, BatchState>();
   for (const batchId of batchIds) states.set(batchId, await batchState(env.admin.sql, batchId));
   const finalizations = await env.admin.finalizations(batchIds);
   const letters = await deadLetters(env.stackDir);
-  violations.push(
-    ...checkBatches(round.expected, states, finalizations, round.finalizedLogLines),
-    ...checkClients(round.clients, round.expected, states),
-    ...checkDeadLetters(letters, round.poison),
-  );
-  return { finalizations, letters };
+  const clientChecks = checkClients(round.clients, round.expected, states, round.holdsLostAt);
+  violations.push(...checkBatches(round.expected, states, finalizations, round.finalizedLogLines), ...clientChecks.violations, ...checkDeadLetters(letters, round.poison));
+  return { finalizations, letters, latePushes: clientChecks.latePushes };
 }
 
 /** Polls `done` until it holds, running the reconciler on its period meanwhile. */

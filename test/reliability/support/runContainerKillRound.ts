@@ -84,6 +84,8 @@ export interface ContainerKillReport {
   coldStarts: Record<string, number>;
   outcomes: ContainerObserver["outcomes"];
   duplicatesSent: number;
+  /** Frames that arrived after a later version, each just after a finalizer kill (see `checkClients`). */
+  latePushes: number;
   reconcile: ReconcileFigures;
   deadLetters: Record<"batches" | "uploads" | "progress", number>;
   seconds: number;
@@ -138,7 +140,9 @@ export async function runContainerKillRound(env: ContainerKillEnvironment, sizes
 
   // Assess
   await reconcileOnce();
-  const { letters } = await checkRound(env, { expected, clients, poison, finalizedLogLines: env.observer.finalizations }, violations);
+  // A finalizer killed mid-push loses its push locks with pushes on their way.
+  const holdsLostAt = killer.killTimesOf("finalizer");
+  const { letters, latePushes } = await checkRound(env, { expected, clients, poison, finalizedLogLines: env.observer.finalizations, holdsLostAt }, violations);
   const killed = new Set(killer.kills.map((kill) => kill.containerId));
   const crashes = env.observer.exits.filter((exit) => !killed.has(exit.containerId)).map((exit) => `${exit.containerId} exited: ${exit.reason}`);
   for (const client of clients) client.close();
@@ -156,6 +160,7 @@ export async function runContainerKillRound(env: ContainerKillEnvironment, sizes
     coldStarts,
     outcomes: env.observer.outcomes,
     duplicatesSent,
+    latePushes,
     reconcile,
     deadLetters: { batches: count(letters, "batches"), uploads: count(letters, "uploads"), progress: count(letters, "progress") },
     seconds: (Date.now() - started) / 1000,
@@ -189,7 +194,7 @@ async function deliverAgain(env: ContainerKillEnvironment, batchId: string): Pro
 export function formatContainerKillReport(report: ContainerKillReport): string {
   return [
     `container kill round: ${report.settled ? "settled" : "DID NOT SETTLE"} in ${report.seconds.toFixed(1)} s, ${report.violations.length} invariant violation(s), ${report.crashes.length} crash(es)`,
-    `  uploads ${report.uploads} in ${report.batches} batches (${report.brokenUploads} unreadable); duplicate deliveries sent ${report.duplicatesSent}`,
+    `  uploads ${report.uploads} in ${report.batches} batches (${report.brokenUploads} unreadable); duplicate deliveries sent ${report.duplicatesSent}; frames late (just after a finalizer kill) ${report.latePushes}`,
     `  containers SIGKILLed ${report.kills.length} (${Object.entries(report.killsByFunction).map(([fn, kills]) => `${fn} ${kills}`).join(", ")}); invocations the runner saw die ${report.invocationsDied}`,
     `  cold starts ${JSON.stringify(report.coldStarts)}; runner outcomes ${JSON.stringify(report.outcomes)}`,
     `  reconciler: ${report.reconcile.runs} runs (${report.reconcile.failedRuns} failed), finalization requested ${report.reconcile.finalizationRequested}, uploads re-enqueued ${report.reconcile.requeuedUploads}, batches re-sent ${report.reconcile.resentBatches}, counters repaired ${report.reconcile.repairedCounters}`,

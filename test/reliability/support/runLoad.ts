@@ -67,7 +67,7 @@ export async function runLoad(stack: LocalStack, admin: DatabaseAdmin, logger: T
   for (const batchId of batchIds) states.set(batchId, await batchState(admin.sql, batchId));
   const finalizations = await admin.finalizations(batchIds);
   const logLines = new Map(batchIds.map((batchId) => [batchId, logger.finalizations.get(batchId) ?? 0]));
-  violations.push(...checkBatches(expected, states, finalizations, logLines), ...checkClients(clients, expected, states));
+  violations.push(...checkBatches(expected, states, finalizations, logLines), ...checkClients(clients, expected, states).violations);
 
   const { rows: span } = await admin.sql.query<{ started: Date; completed: Date }>(
     "SELECT min(started_at) AS started, max(completed_at) AS completed FROM upload_batches WHERE id = ANY($1::uuid[])",

@@ -14,16 +14,18 @@ const LOCK_BATCHES = "SELECT pg_advisory_xact_lock(hashtextextended(key, 7)) FRO
  * own, outside this transaction, so the batch rows stay locked only for that statement and the
  * workers' counter updates never wait for a push. A finalizer that dies ends its client
  * connection; the pooler then closes the server connection mid-transaction and Postgres rolls it
- * back, locks included.
+ * back, locks included. A session that ends while the work runs (failover, pooler restart,
+ * `pg_terminate_backend`) frees the locks at once: `held` aborts as the client learns of it, so the
+ * work stops pushing (the next finalizer may already be pushing later versions).
  */
 export class PostgresPushSequencer implements PushSequencer {
   constructor(private readonly database: Database) {}
 
-  async inOrder<T>(batchIds: readonly string[], work: () => Promise<T>): Promise<T> {
+  async inOrder<T>(batchIds: readonly string[], work: (held: AbortSignal) => Promise<T>): Promise<T> {
     const keys = [...new Set(batchIds)].sort();
-    return inTransaction(this.database, async (transaction) => {
+    return inTransaction(this.database, async (transaction, ended) => {
       await transaction.query(LOCK_BATCHES, [keys]);
-      return work();
+      return work(ended);
     });
   }
 }

@@ -23,17 +23,21 @@ export interface Database extends Sql {
 /**
  * Lends one connection for `work`. A session the server ends while it is held (restart, failover,
  * pg_terminate_backend) emits 'error' on the client: without a listener that would end the
- * process; with one, the query in flight fails and `work` sees the error.
+ * process; with one, the query in flight fails and `work` sees the error. `ended` aborts at that
+ * moment, even when no query is in flight: what the session held (its transaction, its locks) is
+ * gone from then on.
  */
-export async function withConnection<T>(database: Database, work: (client: HeldConnection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(database: Database, work: (client: HeldConnection, ended: AbortSignal) => Promise<T>): Promise<T> {
   const client = await database.connect();
+  const session = new AbortController();
   let lost: Error | undefined;
   const onError = (error: Error) => {
     lost = error;
+    session.abort(error);
   };
   client.on("error", onError);
   try {
-    return await work(client);
+    return await work(client, session.signal);
   } catch (error) {
     lost ??= error instanceof Error ? error : new Error(errorMessage(error), { cause: error });
     throw error;
@@ -44,12 +48,15 @@ export async function withConnection<T>(database: Database, work: (client: HeldC
   }
 }
 
-/** Runs `work` in a transaction on one connection; rolls back when it throws. */
-export async function inTransaction<T>(database: Database, work: (sql: Sql) => Promise<T>): Promise<T> {
-  return withConnection(database, async (client) => {
+/**
+ * Runs `work` in a transaction on one connection; rolls back when it throws. `ended` aborts when
+ * the server ends the session (see `withConnection`): the transaction and its locks are gone.
+ */
+export async function inTransaction<T>(database: Database, work: (sql: Sql, ended: AbortSignal) => Promise<T>): Promise<T> {
+  return withConnection(database, async (client, ended) => {
     await client.query("BEGIN");
     try {
-      const result = await work(client);
+      const result = await work(client, ended);
       await client.query("COMMIT");
       return result;
     } catch (error) {

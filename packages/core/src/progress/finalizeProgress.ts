@@ -1,5 +1,5 @@
 import { isTerminalBatchStatus } from "../batch/batchStatus.js";
-import { describeError } from "../describeError.js";
+import { describeError, errorMessage } from "../describeError.js";
 import type { ProgressMessage } from "../messages/schemas.js";
 import type { BatchRepository } from "../ports/BatchRepository.js";
 import type { ConnectionNotifier } from "../ports/ConnectionNotifier.js";
@@ -54,7 +54,7 @@ export async function finalizeProgress(
   const batchIds = [...changedByBatch.keys()];
   const result: FinalizeProgressResult = { finalized: [], unknownBatches: [], pushesSent: 0, connectionsGone: 0, pushesFailed: 0 };
   if (batchIds.length === 0) return result;
-  await deps.sequencer.inOrder(batchIds, () => advanceAndPush(deps, changedByBatch, options, result));
+  await deps.sequencer.inOrder(batchIds, (held) => advanceAndPush(deps, changedByBatch, options, result, held));
   deps.metrics?.count("PushesSent", result.pushesSent);
   deps.metrics?.count("ConnectionsGone", result.connectionsGone);
   deps.metrics?.count("PushesFailed", result.pushesFailed);
@@ -66,6 +66,7 @@ async function advanceAndPush(
   changedByBatch: Map<string, string[]>,
   options: FinalizeProgressOptions,
   result: FinalizeProgressResult,
+  held: AbortSignal,
 ): Promise<void> {
   const { logger } = deps;
   const batchIds = [...changedByBatch.keys()];
@@ -122,7 +123,7 @@ async function advanceAndPush(
 
   const gone = new Set<string>();
   await mapWithConcurrency(deliveries, options.pushConcurrency, async ({ connection, push }) => {
-    if (gone.has(connection.connectionId)) return;
+    if (gone.has(connection.connectionId) || held.aborted) return;
     try {
       const outcome = await deps.notifier.push(connection.connectionId, push);
       if (outcome === "sent") {
@@ -141,9 +142,26 @@ async function advanceAndPush(
     }
   });
 
+  // Pushes in flight when the hold was lost may still arrive; the rest were withheld. The run fails,
+  // its final states unrecorded, so its messages come back and the next holder pushes the batches'
+  // state under later versions.
+  if (held.aborted) {
+    const withheld = deliveries.length - result.pushesSent - result.pushesFailed - result.connectionsGone;
+    logger.warn("push order lost: the push locks' session ended; the rest of this run's pushes withheld", { batchIds, withheld });
+    throw new PushHoldLost(held.reason);
+  }
+
   // After the pushes, under the batches' push locks: a run that stops before this leaves the final
   // state to the batch's next run (or the reconciler's request for one).
   await deps.batches.recordFinalPushes(finalStates.map(({ snapshot }) => ({ batchId: snapshot.id, version: snapshot.version })));
+}
+
+/** The session holding a run's push locks ended before its pushes did (see `PushSequencer`). */
+export class PushHoldLost extends Error {
+  override readonly name = "PushHoldLost";
+  constructor(cause: unknown) {
+    super(`the push locks' session ended during the pushes: ${errorMessage(cause)}`, { cause });
+  }
 }
 
 function pushBatchId(push: ServerMessage): string | undefined {

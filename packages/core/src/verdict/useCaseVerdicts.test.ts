@@ -219,7 +219,7 @@ describe("finalizeProgress' verdicts", () => {
   function finalizeDeps() {
     const batches = new InMemoryBatchRepository();
     batches.add(B1, "processing", ["u1"]);
-    const sequencer: PushSequencer = { inOrder: (_batchIds, work) => work() };
+    const sequencer: PushSequencer = { inOrder: (_batchIds, work) => work(new AbortController().signal) };
     const notifier = { push: async () => "sent" as const, exists: async () => true, close: async () => {} };
     return { batches, sequencer, connections: new InMemoryConnectionRepository(), notifier, logger: silent };
   }
