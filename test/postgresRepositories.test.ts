@@ -13,6 +13,7 @@ import {
 import type { UploadOutcome } from "@pipeline/core";
 import { startWebSocketProxy, type WebSocketProxy } from "@pipeline/local";
 import { batchState, seedBatch, TEST_FLOW } from "@pipeline/testkit";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeRepositoryContracts, type ContractWorld } from "./contracts/index.js";
 import { createTestDatabase, type TestDatabase } from "./support/testDatabase.js";
@@ -131,6 +132,34 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
 
     expect(advances.filter((advance) => advance.finalizedNow)).toHaveLength(1);
     expect(new Set(advances.map((advance) => advance.snapshot.version))).toEqual(new Set([1]));
+  });
+
+  it("cancels a batch whose uploads a claim is locking in key order by waiting for it, without a deadlock", async () => {
+    // Prepare: the lowest id stored last, so a scan in storage order (a bitmap scan, on a batch
+    // this size) meets the highest before it.
+    const { batchId, uploadIds } = await startedBatch(300);
+    const [low, high] = [uploadIds[0], uploadIds.at(-1)] as [string, string];
+    await pool.query("UPDATE uploads SET updated_at = now() WHERE id = $1", [low]);
+    await pool.query("ANALYZE uploads");
+    const claim = new pg.Client({ connectionString: database.url });
+    await claim.connect();
+    const deadlocks = async () => Number((await pool.query<{ n: string }>("SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()")).rows[0]?.n);
+    const deadlocksBefore = await deadlocks();
+
+    // Act: a claim holds the lower upload; the cancel starts; the claim then takes the higher one.
+    await claim.query("BEGIN");
+    await claim.query("SELECT id FROM uploads WHERE id = $1 FOR UPDATE", [low]);
+    const cancel = new PostgresBatchControls(pool).cancel(batchId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await claim.query("SELECT id FROM uploads WHERE id = $1 FOR UPDATE", [high]).then(() => "locked", (error: Error) => error.message);
+    await claim.query("COMMIT").catch(() => claim.query("ROLLBACK"));
+    const outcome = await cancel;
+    await claim.end();
+
+    // Assess: the cancel waited its turn, and nothing was aborted to break a cycle.
+    expect(second).toBe("locked");
+    expect(outcome).toEqual({ kind: "cancelled", cancelledUploads: 300 });
+    expect(await deadlocks()).toBe(deadlocksBefore);
   });
 
   // The same cases as test/unit/inMemoryContracts.test.ts: what the fakes promise, Postgres keeps.

@@ -1,17 +1,29 @@
 import type { BatchControls, BatchPriority, BatchStatus, CancelOutcome, ControlScope, FlowChange, FlowOutcome, RetryOutcome } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
 
-// The batch row is locked first; its remaining uploads are cancelled and counted in the same
-// statement, so a worker finishing one of them concurrently either counts it itself (it is then
-// terminal and skipped here) or finds it cancelled.
+// The batch's remaining uploads are cancelled and counted in one statement, so a worker finishing
+// one of them concurrently either counts it itself (it is then terminal and skipped here) or finds
+// it cancelled. The unfinished uploads are locked first, in key order, as every claim and outcome
+// commit locks its own, and the batch row after them. A cancel that took the row first and then
+// the uploads in scan order deadlocked with claims and commits holding some of them (2 claims in
+// one benchmark run): now a commit holding uploads the cancel wants finishes first, and a claim
+// queues behind the cancel.
 const CANCEL = `
-  WITH target AS (
-    SELECT id, status FROM upload_batches WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) FOR UPDATE
+  WITH locked AS (
+    SELECT u.id FROM uploads u
+     WHERE u.batch_id = $1 AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
+       AND EXISTS (SELECT 1 FROM upload_batches
+                    WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) AND status IN ('pending', 'processing'))
+     ORDER BY u.id FOR UPDATE OF u
+  ), target AS (
+    SELECT id, status FROM upload_batches
+     WHERE id = $1 AND ($2::text IS NULL OR user_id = $2) AND (SELECT count(*) FROM locked) >= 0
+       FOR UPDATE
   ), moved AS (
     UPDATE uploads u
        SET processing_status = 'cancelled', cancel_reason = $3, updated_at = now()
-      FROM target
-     WHERE target.status IN ('pending', 'processing') AND u.batch_id = target.id
+      FROM target, locked
+     WHERE target.status IN ('pending', 'processing') AND u.id = locked.id AND u.batch_id = target.id
        AND u.processing_status NOT IN ('completed', 'failed', 'cancelled')
     RETURNING u.id
   ), changed AS (
@@ -165,10 +177,11 @@ const DEADLOCK_DETECTED = "40P01";
 const DEADLOCK_ATTEMPTS = 5;
 
 /**
- * A cancel locks the batch row, then every unfinished upload; an outcome commit locks its uploads,
- * then the batch row, then the uploads it releases. The two can wait on each other, and Postgres
- * aborts one: the commit's worker requeues its messages; a cancel is simply run again (it is one
- * statement, so nothing of it was kept).
+ * A cancel locks the unfinished uploads in key order, then the batch row; an outcome commit locks
+ * its uploads, then the batch row, then stamps the uploads it releases. A release can stamp a
+ * lost upload the cancel reaches first, so the two can still wait on each other, rarely, and
+ * Postgres aborts one: the commit's worker requeues its messages; a cancel is simply run again (it
+ * is one statement, so nothing of it was kept).
  */
 async function retryDeadlocks<T>(statement: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
