@@ -162,6 +162,41 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     expect(await deadlocks()).toBe(deadlocksBefore);
   });
 
+  it("records outcomes and refills the window reading about a window's rows, however many of the batch's uploads are done", async () => {
+    // Prepare: 3,000 uploads, 2,900 done, 40 released and being processed.
+    const { batchId, uploadIds } = await startedBatch(3000);
+    await pool.query(
+      `UPDATE uploads SET processing_status = CASE WHEN id <= $2 THEN 'completed' ELSE 'processing' END WHERE batch_id = $1 AND id <= $3`,
+      [batchId, uploadIds[2899], uploadIds[2939]],
+    );
+    await pool.query("UPDATE upload_batches SET processed_uploads = 2900, successful_uploads = 2900, released_uploads = 2940, release_cursor = $2 WHERE id = $1", [batchId, uploadIds[2939]]);
+    await pool.query("ANALYZE uploads");
+    // Every scan of uploads in the statement's plan, with the rows it read and threw away.
+    const scanned: Array<{ node: string; rows: number; removed: number }> = [];
+    const client = await pool.connect();
+    const explaining = {
+      query: async <R extends Record<string, unknown>>(text: string, values?: unknown[]) => {
+        await client.query("BEGIN");
+        const { rows } = await client.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+        await client.query("ROLLBACK");
+        const visit = (node: PlanNode) => {
+          if (node["Relation Name"] === "uploads") scanned.push({ node: `${node["Node Type"]} ${node["Index Name"] ?? ""}`, rows: node["Actual Rows"] * node["Actual Loops"], removed: node["Rows Removed by Filter"] ?? 0 });
+          for (const child of node.Plans ?? []) visit(child);
+        };
+        visit(rows[0]?.["QUERY PLAN"][0]?.Plan as PlanNode);
+        return { rows: [] as R[], rowCount: 0 };
+      },
+    };
+
+    // Act
+    await new PostgresUploadRepository(explaining).recordOutcomes(batchId, uploadIds.slice(2900, 2903).map(completed), { ...TEST_FLOW, defaultMaxInFlight: 40 });
+    client.release();
+
+    // Assess: no scan of uploads read more than a window's worth of rows (the 2,900 done included).
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(scanned.filter((scan) => scan.rows + scan.removed > 100)).toEqual([]);
+  });
+
   // The same cases as test/unit/inMemoryContracts.test.ts: what the fakes promise, Postgres keeps.
   describeRepositoryContracts(
     (): ContractWorld => ({
@@ -188,3 +223,13 @@ describe("Postgres repositories on real Postgres through the Neon driver", () =>
     }),
   );
 });
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+  Plans?: PlanNode[];
+}

@@ -107,6 +107,18 @@ export function describeFlowControlContract(makeWorld: MakeWorld): void {
       expect([...again.uploadIds].sort()).toEqual(uploadIds.slice(1, 3));
     });
 
+    it("leaves lost uploads to the fan-out's release: an outcome commit counts them in flight, and refills only what it finished", async () => {
+      const { batchId, uploadIds, first } = await started(world(), 8);
+      const [finished, ...lost] = first as [string, ...string[]];
+      await world().ageUploads(batchId, 61);
+
+      const refill = await world().uploads.recordOutcomes(batchId, done([finished]), FLOW);
+      const topUp = await world().batches.releaseWindow(batchId, FLOW);
+
+      expect(refill.released.uploadIds).toEqual([uploadIds[3]]);
+      expect(topUp.uploadIds).toEqual(lost);
+    });
+
     it("releases again, first, a released upload not started within the lease (its message was lost), and not one being processed", async () => {
       const { batchId, uploadIds, first } = await started(world(), 8);
       const [processing, ...unstarted] = first as [string, ...string[]];

@@ -60,6 +60,8 @@ export interface FlowControlSettings {
   aloneRuns: number;
   /** Sizes of another user's batch the small one is submitted behind, of the priority a batch submitted without one gets (core `defaultPriority`). */
   bigSizes: number[];
+  /** Times the small batch runs behind each big size; the median run is reported, the baseline's way (one run's ratio moves about as much as the target allows). */
+  behindRuns: number;
   /** How long after the other batches' hand-over the measured batch is submitted. */
   headStartMillis: number;
   /** Other users' bulk batches (`priority = 'bulk'`), each of `uploads`, ahead of an interactive batch of `interactiveUploads`. */
@@ -105,6 +107,7 @@ export function fullSettings(latencyMillis = DEFAULT_LATENCY_MILLIS): BenchmarkS
       smallUploads: 10,
       aloneRuns: 3,
       bigSizes: [3_000, 30_000],
+      behindRuns: 3,
       headStartMillis: 1_000,
       bulk: { batches: 2, uploads: 1_500 },
       interactiveUploads: 100,
@@ -135,6 +138,7 @@ export function quickSettings(latencyMillis = QUICK_LATENCY_MILLIS): BenchmarkSe
       smallUploads: 10,
       aloneRuns: 1,
       bigSizes: [200, 400],
+      behindRuns: 1,
       headStartMillis: 1_000,
       bulk: { batches: 2, uploads: 100 },
       interactiveUploads: 20,

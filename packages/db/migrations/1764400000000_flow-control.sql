@@ -8,20 +8,24 @@ ALTER TABLE upload_batches
   ADD COLUMN priority text NOT NULL DEFAULT 'interactive' CHECK (priority IN ('interactive', 'bulk')),
   ADD COLUMN max_in_flight integer CHECK (max_in_flight IS NULL OR max_in_flight BETWEEN 1 AND 10000),
   ADD COLUMN release_cursor uuid,
+  -- How many uploads are up to the cursor: in flight is these less the processed and the held
+  -- ones, read from the row on every outcome commit instead of scanned (releaseWindow.ts).
+  ADD COLUMN released_uploads integer NOT NULL DEFAULT 0 CHECK (released_uploads >= 0),
   -- Paused since (NULL: running), and the time spent paused before, for the time-left estimate.
   ADD COLUMN paused_at timestamptz,
   ADD COLUMN paused_millis bigint NOT NULL DEFAULT 0 CHECK (paused_millis >= 0);
 
 -- A batch processing before windows existed had every upload sent: all of it is released.
 UPDATE upload_batches b
-   SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1)
+   SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1),
+       released_uploads = b.total_uploads
  WHERE b.status = 'processing';
 
 -- A released upload whose message was consumed without starting it (its batch was paused) or
 -- never sent: it is released again first, before the window moves on.
 ALTER TABLE uploads ADD COLUMN held boolean NOT NULL DEFAULT false;
 
--- The window's unfinished uploads are counted on every outcome commit; the held ones are few.
+-- The next uploads after the cursor.
 CREATE INDEX uploads_batch_unfinished ON uploads (batch_id, id)
   WHERE processing_status NOT IN ('completed', 'failed', 'cancelled');
 CREATE INDEX uploads_batch_held ON uploads (batch_id, id) WHERE held;
@@ -38,6 +42,7 @@ ALTER TABLE uploads DROP COLUMN held;
 ALTER TABLE upload_batches
   DROP COLUMN paused_millis,
   DROP COLUMN paused_at,
+  DROP COLUMN released_uploads,
   DROP COLUMN release_cursor,
   DROP COLUMN max_in_flight,
   DROP COLUMN priority;

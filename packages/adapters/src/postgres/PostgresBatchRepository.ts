@@ -1,5 +1,5 @@
 import type { BatchRepository, BatchSnapshot, BatchStatus, FanOutStart, FlowPolicy, ProgressAdvance, Release, UploadChange, UploadStage, UploadStateRequest, UploadStatus } from "@pipeline/core";
-import { NEXT_RELEASE_CURSOR, RELEASED_IDS, releaseCtes } from "./releaseWindow.js";
+import { NEXT_RELEASE_CURSOR, NEXT_RELEASED_UPLOADS, RELEASED_IDS, releaseCtes } from "./releaseWindow.js";
 import type { Sql } from "./Sql.js";
 import { FLOW_COLUMNS, NIL_UUID, toSnapshot, type BatchRow } from "./rows.js";
 
@@ -21,9 +21,9 @@ const START_FAN_OUT = `
 
 // The fan-out's release: a batch's first window, or a top-up (resume, a larger window, a retry).
 const RELEASE_WINDOW = `
-  WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3", leaseSeconds: "$4" })},
+  WITH ${releaseCtes({ batchId: "$1", defaultWindow: "$2", bulkShare: "$3", reclaimLostAfter: "$4" })},
   advanced AS (
-    UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}
+    UPDATE upload_batches b SET release_cursor = ${NEXT_RELEASE_CURSOR}, released_uploads = ${NEXT_RELEASED_UPLOADS}
       FROM rel_batch WHERE b.id = rel_batch.id AND EXISTS (SELECT 1 FROM rel_fresh)
     RETURNING b.id
   )

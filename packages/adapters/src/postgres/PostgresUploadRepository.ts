@@ -10,7 +10,7 @@ import {
   type UploadStatus,
 } from "@pipeline/core";
 import type { Sql } from "./Sql.js";
-import { NEXT_RELEASE_CURSOR, RELEASED_IDS, releaseCtes } from "./releaseWindow.js";
+import { NEXT_RELEASE_CURSOR, NEXT_RELEASED_UPLOADS, RELEASED_IDS, releaseCtes } from "./releaseWindow.js";
 
 // Rows are locked in key order first so that invocations holding overlapping uploads (duplicate
 // deliveries) queue behind each other instead of deadlocking.
@@ -81,13 +81,14 @@ const RECORD_OUTCOMES = `
            count(*) FILTER (WHERE processing_status = 'failed')::int AS failed,
            count(*) FILTER (WHERE processing_status = 'cancelled')::int AS cancelled
       FROM moved
-  ), ${releaseCtes({ batchId: "$1", defaultWindow: "$4", bulkShare: "$5", leaseSeconds: "$6", lockWhen: "(SELECT n FROM tally) > 0", moved: "moved" })}
+  ), ${releaseCtes({ batchId: "$1", defaultWindow: "$4", bulkShare: "$5", lockWhen: "(SELECT n FROM tally) > 0", moved: "moved" })}
   UPDATE upload_batches b
      SET processed_uploads = b.processed_uploads + t.n,
          successful_uploads = b.successful_uploads + t.completed,
          failed_uploads = b.failed_uploads + t.failed,
          cancelled_uploads = b.cancelled_uploads + t.cancelled,
          release_cursor = ${NEXT_RELEASE_CURSOR},
+         released_uploads = ${NEXT_RELEASED_UPLOADS},
          updated_at = now()
     FROM tally t
    WHERE b.id = $1 AND t.n > 0
@@ -144,7 +145,6 @@ export class PostgresUploadRepository implements UploadRepository {
       outcomes.map((outcome) => outcome.uploadId),
       policy.defaultMaxInFlight,
       policy.bulkShareWhileInteractive,
-      policy.releaseLeaseSeconds,
     ]);
     const row = rows[0];
     return {

@@ -205,6 +205,10 @@ export interface FlowBehind {
   measured: TimedBatch;
   /** Its seconds over the same batch's alone. */
   ratio: number;
+  /** Where the measurement was repeated and this is the median run: every run's ratio, in run order. */
+  runRatios?: number[];
+  /** The other runs of a repeated measurement: their invariants and cancels are checked too. */
+  otherRuns?: FlowBehind[];
   others: OtherBatch[];
   /** Sampled while the measured batch ran: the uploads queue's most messages waiting, and received at once. */
   uploadsQueuePeak: { waiting: number; received: number };

@@ -16,7 +16,12 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
     const big = behind.others[0];
     if (!big) continue;
     rows.push(
-      [`behind another user's ${count(big.uploads)} (${big.priority}, ${headStart} ahead): seconds / ratio to alone`, `${num(behind.measured.seconds, 2)} / ${num(behind.ratio, 2)} x`, "", ...targetCells(targets, `fairnessAt${big.uploads}`)],
+      [
+        `behind another user's ${count(big.uploads)} (${big.priority}, ${headStart} ahead): seconds / ratio to alone${behind.runRatios && behind.runRatios.length > 1 ? ` (median of ${behind.runRatios.length}; ratios ${behind.runRatios.map((ratio) => num(ratio, 2)).join(", ")})` : ""}`,
+        `${num(behind.measured.seconds, 2)} / ${num(behind.ratio, 2)} x`,
+        "",
+        ...targetCells(targets, `fairnessAt${big.uploads}`),
+      ],
       ...othersRows(behind),
       [
         `  processed after its cancel (under way at it / finished after it; window ${count(big.window)})`,

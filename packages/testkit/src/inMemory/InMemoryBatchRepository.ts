@@ -36,7 +36,7 @@ export class InMemoryBatchRepository implements BatchRepository {
   }
 
   async releaseWindow(batchId: string, policy: FlowPolicy): Promise<Release> {
-    return releaseWindow(this.database, batchId, policy);
+    return releaseWindow(this.database, batchId, policy, { reclaimLost: true });
   }
 
   async holdWindow(batchId: string): Promise<void> {

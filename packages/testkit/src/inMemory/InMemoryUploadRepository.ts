@@ -59,7 +59,7 @@ export class InMemoryUploadRepository implements UploadRepository {
       batch.failed += tally.failed;
       batch.updatedAt = now;
     }
-    const released = tally.counted > 0 ? releaseWindow(this.database, batchId, policy) : { ownerId: batch?.userId ?? "", uploadIds: [] };
+    const released = tally.counted > 0 ? releaseWindow(this.database, batchId, policy, { reclaimLost: false }) : { ownerId: batch?.userId ?? "", uploadIds: [] };
     return { ...tally, released };
   }
 

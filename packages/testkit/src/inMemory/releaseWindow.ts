@@ -1,8 +1,12 @@
 import { isTerminalUploadStatus, type FlowPolicy, type Release } from "@pipeline/core";
 import type { InMemoryDatabase, UploadRecord } from "./InMemoryDatabase.js";
 
-/** The release statement's rule (`adapters/src/postgres/releaseWindow.ts`) on an `InMemoryDatabase`. */
-export function releaseWindow(database: InMemoryDatabase, batchId: string, policy: FlowPolicy): Release {
+/**
+ * The release statement's rule (`adapters/src/postgres/releaseWindow.ts`) on an `InMemoryDatabase`.
+ * `reclaimLost`: the fan-out's release finds released uploads a lease old and releases them again;
+ * an outcome commit's refill counts them as in flight.
+ */
+export function releaseWindow(database: InMemoryDatabase, batchId: string, policy: FlowPolicy, options: { reclaimLost: boolean }): Release {
   const batch = database.batch(batchId);
   if (!batch || batch.status !== "processing" || batch.pausedAt !== null) return { ownerId: batch?.userId ?? "", uploadIds: [] };
   const cap = batch.maxInFlight ?? policy.defaultMaxInFlight;
@@ -13,7 +17,8 @@ export function releaseWindow(database: InMemoryDatabase, batchId: string, polic
   const cursor = batch.releaseCursor;
   const released = (upload: UploadRecord) => cursor !== null && upload.id <= cursor;
   // Released, never started, a lease ago: its message was lost.
-  const lost = (upload: UploadRecord) => released(upload) && upload.status === "pending" && upload.updatedAt.getTime() < now.getTime() - policy.releaseLeaseSeconds * 1000;
+  const lost = (upload: UploadRecord) =>
+    options.reclaimLost && released(upload) && !upload.held && upload.status === "pending" && upload.updatedAt.getTime() < now.getTime() - policy.releaseLeaseSeconds * 1000;
   const inFlight = unfinished.filter((upload) => released(upload) && !upload.held && !lost(upload)).length;
   let room = Math.max(0, size - inFlight);
   const again = unfinished.filter((upload) => upload.held || lost(upload)).slice(0, room);
