@@ -15,11 +15,12 @@ ALTER TABLE upload_batches
   ADD COLUMN paused_at timestamptz,
   ADD COLUMN paused_millis bigint NOT NULL DEFAULT 0 CHECK (paused_millis >= 0);
 
--- A batch processing before windows existed had every upload sent: all of it is released.
+-- A batch fanned out before windows existed had every upload sent: all of it is released (a final
+-- one too, so that a retry of its failed uploads finds them released and held, as it would now).
 UPDATE upload_batches b
    SET release_cursor = (SELECT u.id FROM uploads u WHERE u.batch_id = b.id ORDER BY u.id DESC LIMIT 1),
-       released_uploads = b.total_uploads
- WHERE b.status = 'processing';
+       released_uploads = (SELECT count(*) FROM uploads u WHERE u.batch_id = b.id)
+ WHERE b.status <> 'pending';
 
 -- A released upload whose message was consumed without starting it (its batch was paused) or
 -- never sent: it is released again first, before the window moves on.

@@ -64,7 +64,7 @@ export function releaseCtes(p: ReleaseParameters): string {
                                WHERE i.status = 'processing' AND i.priority = 'interactive' AND i.paused_at IS NULL)
                             THEN greatest(1, floor(r.cap * ${p.bulkShare}::float8)::int)
                             ELSE r.cap END
-                       - (r.released_uploads - r.processed_uploads - ${movedCount}
+                       - greatest(0, r.released_uploads - r.processed_uploads - ${movedCount}
                           - (SELECT count(*) FROM uploads u WHERE u.batch_id = ${p.batchId} AND u.held AND u.${UNFINISHED} ${notMoved})
                           - ${lostCount}))::int AS k
       FROM rel_batch r

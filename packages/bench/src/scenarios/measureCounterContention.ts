@@ -72,6 +72,9 @@ async function recordOutcomes(context: BenchContext, pool: pg.Pool, writers: num
   const batchId = await seedBatch(admin, uploads);
   const { rows } = await admin.query<{ id: string }>("SELECT id FROM uploads WHERE batch_id = $1 ORDER BY id", [batchId]);
   const ids = rows.map((row) => row.id);
+  // Processing, every upload released, as a batch whose uploads are all in flight: each statement
+  // counts, locks the batch row, finds no room in its window and releases nothing.
+  await admin.query("UPDATE upload_batches SET status = 'processing', release_cursor = $2, released_uploads = total_uploads WHERE id = $1", [batchId, ids.at(-1)]);
   await context.database.settle();
   const repository = new PostgresUploadRepository(pool);
   const statements = uploads / uploadsPerStatement;
