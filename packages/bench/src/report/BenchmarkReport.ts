@@ -166,6 +166,8 @@ export interface RealImages {
 export interface TimedBatch {
   uploads: number;
   seconds: number;
+  /** From the request to its last upload's commit: the processing, without the finalizer's batching window (up to 1 s) that `seconds` also holds. */
+  secondsToLastCommit: number;
   /** The batch's processed counter afterwards, and its terminal uploads: `uploads` each. */
   counted: number;
   terminal: number;

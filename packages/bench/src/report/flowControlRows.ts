@@ -1,3 +1,4 @@
+import { percentile } from "../measure/percentile.js";
 import type { FlowBehind, FlowControl, TargetResult } from "./BenchmarkReport.js";
 import { count, num, targetCells, type Row } from "./tableCells.js";
 
@@ -6,11 +7,20 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
   const { small, interactive } = flow;
   const smallUploads = small.alone[0]?.uploads ?? 0;
   const headStart = `${num(flow.headStartMillis / 1000, 1)} s`;
+  const aloneToLastCommit = percentile(small.alone.map((run) => run.secondsToLastCommit), 50);
+  const toLastCommit = (behind: FlowBehind): Row => [
+    `  to its last upload's commit: seconds / ratio to alone's`,
+    `${num(behind.measured.secondsToLastCommit, 2)} / ${num(behind.measured.secondsToLastCommit / aloneToLastCommit, 2)} x`,
+    "",
+    "",
+    "",
+  ];
   const rows: Row[] = [
     {
       section: `Flow control: real images, ${wiringName}, window ${flow.defaultMaxInFlight} a batch (a bulk one ${flow.bulkShareWhileInteractive} of it while an interactive one runs); others' batches are cancelled once the measured one completed`,
     },
     [`small batch of ${count(smallUploads)} alone: seconds, request to batch.completed (median of ${small.alone.length})`, num(small.aloneSeconds, 2), "", "", ""],
+    [`  to its last upload's commit, without the finalizer's batching window (median)`, num(aloneToLastCommit, 2), "", "", ""],
   ];
   for (const behind of small.behindBig) {
     const big = behind.others[0];
@@ -22,6 +32,7 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
         "",
         ...targetCells(targets, `fairnessAt${big.uploads}`),
       ],
+      toLastCommit(behind),
       ...othersRows(behind),
       [
         `  processed after its cancel (under way at it / finished after it; window ${count(big.window)})`,
@@ -40,6 +51,7 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
       "",
       "",
     ],
+    toLastCommit(marked),
     ...othersRows(marked),
   );
   const { behindBulk } = interactive;

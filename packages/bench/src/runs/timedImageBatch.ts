@@ -1,5 +1,5 @@
 import type { GeneratedFile, PipelineClient } from "@pipeline/local";
-import { batchState } from "../environment/batches.js";
+import { batchState, lastUploadChangeAt } from "../environment/batches.js";
 import type { BenchStack } from "../environment/startBenchStack.js";
 import type { TimedBatch } from "../report/BenchmarkReport.js";
 
@@ -18,9 +18,11 @@ export async function timedImageBatch(bench: BenchStack, client: PipelineClient,
   // The recorder keeps a completion that arrives before this wait begins.
   const { receivedAt } = await bench.client.completion(batchId, COMPLETION_TIMEOUT_MILLIS + files.length * COMPLETION_TIMEOUT_PER_UPLOAD_MILLIS);
   const state = await batchState(bench.stack.pipeline.sql, batchId);
+  const lastCommitAt = await lastUploadChangeAt(bench.stack.pipeline.sql, batchId);
   const run = {
     uploads: files.length,
     seconds: (receivedAt - startedAt) / 1000,
+    secondsToLastCommit: (lastCommitAt - startedAt) / 1000,
     counted: state.processed,
     terminal: state.actual.terminal,
     completedPushes: bench.client.completionsFor(batchId),
