@@ -53,7 +53,7 @@ export class ContainerKiller {
   }
 
   killsOf(functionName: string): number {
-    return this.kills.filter((kill) => kill.functionName === functionName).length;
+    return this.killTimesOf(functionName).length;
   }
 
   /** Pids of the processes this killer ended. */

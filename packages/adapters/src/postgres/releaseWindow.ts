@@ -32,9 +32,9 @@ export interface ReleaseParameters {
  *
  * A release stamps what it releases (`updated_at`): a released upload still `pending` (never
  * claimed) a lease later lost its message (a worker died between its commit and its send, or the
- * commit's answer was lost). The fan-out's release (`reclaimLostAfter`) finds those, counts them out of
- * what is in flight and releases them again, with the held ones, first; the worker sends the
- * batch message that runs it whenever a commit's releases may be lost.
+ * commit's answer was lost). The fan-out's release (`reclaimLostAfter`) finds those, counts them
+ * out of what is in flight and releases them again, with the held ones, first; the worker sends
+ * the batch message that runs it whenever a commit's releases may be lost.
  *
  * Defines `rel_batch` (the batch, if processing and not paused), `rel_room` (how many may be
  * released), `rel_unheld` (held and lost uploads released again, first) and `rel_fresh` (the next

@@ -207,10 +207,8 @@ export interface FlowBehind {
   measured: TimedBatch;
   /** Its seconds over the same batch's alone. */
   ratio: number;
-  /** Where the measurement was repeated and this is the median run: every run's ratio, in run order. */
-  runRatios?: number[];
-  /** The other runs of a repeated measurement: their invariants and cancels are checked too. */
-  otherRuns?: FlowBehind[];
+  /** Where the measurement was repeated and this is its median run: every run, in run order (their invariants and cancels are checked too). */
+  runs?: FlowBehind[];
   others: OtherBatch[];
   /** Sampled while the measured batch ran: the uploads queue's most messages waiting, and received at once. */
   uploadsQueuePeak: { waiting: number; received: number };

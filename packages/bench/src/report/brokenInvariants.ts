@@ -50,9 +50,11 @@ export function brokenInvariants(report: BenchmarkReport): string[] {
  */
 export function flowControlInvariants(flow: FlowControl): string[] {
   const broken: string[] = [];
+  // Every run behind a big batch, the repeated ones included.
+  const everyBehindBig = flow.small.behindBig.flatMap((behind) => behind.runs ?? [behind]);
   const measured: Array<[string, TimedBatch]> = [
     ...flow.small.alone.map((run, index): [string, TimedBatch] => [`small batch alone (${index + 1})`, run]),
-    ...flow.small.behindBig.flatMap((behind) => [behind, ...(behind.otherRuns ?? [])]).map((behind): [string, TimedBatch] => [`small batch behind ${behind.others[0]?.uploads ?? "?"}`, behind.measured]),
+    ...everyBehindBig.map((behind): [string, TimedBatch] => [`small batch behind ${behind.others[0]?.uploads ?? "?"}`, behind.measured]),
     ["small batch behind an interactive big one", flow.small.behindInteractiveBig.measured],
     ["interactive batch alone", flow.interactive.alone],
     ["interactive batch behind bulk", flow.interactive.behindBulk.measured],
@@ -62,7 +64,7 @@ export function flowControlInvariants(flow: FlowControl): string[] {
     if (run.terminal !== run.uploads) broken.push(`flow control, ${name}: ${run.terminal} of ${run.uploads} uploads terminal`);
     if (run.completedPushes === 0) broken.push(`flow control, ${name}: no batch.completed push to the owner's connection`);
   }
-  for (const behind of [...flow.small.behindBig.flatMap((run) => [run, ...(run.otherRuns ?? [])]), flow.small.behindInteractiveBig, flow.interactive.behindBulk]) {
+  for (const behind of [...everyBehindBig, flow.small.behindInteractiveBig, flow.interactive.behindBulk]) {
     for (const other of behind.others) {
       const name = `flow control, cancelled ${other.priority} batch of ${other.uploads}`;
       if (other.counted !== other.total) broken.push(`${name}: ${other.counted} of ${other.total} uploads counted`);

@@ -27,7 +27,7 @@ export function flowControlRows(flow: FlowControl, targets: readonly TargetResul
     if (!big) continue;
     rows.push(
       [
-        `behind another user's ${count(big.uploads)} (${big.priority}, ${headStart} ahead): seconds / ratio to alone${behind.runRatios && behind.runRatios.length > 1 ? ` (median of ${behind.runRatios.length}; ratios ${behind.runRatios.map((ratio) => num(ratio, 2)).join(", ")})` : ""}`,
+        `behind another user's ${count(big.uploads)} (${big.priority}, ${headStart} ahead): seconds / ratio to alone${behind.runs && behind.runs.length > 1 ? ` (median of ${behind.runs.length}; ratios ${behind.runs.map((run) => num(run.ratio, 2)).join(", ")})` : ""}`,
         `${num(behind.measured.seconds, 2)} / ${num(behind.ratio, 2)} x`,
         "",
         ...targetCells(targets, `fairnessAt${big.uploads}`),

@@ -61,12 +61,13 @@ export function evaluateTargets(report: Omit<BenchmarkReport, "targets">): Targe
  * the big batch's cancel leaving at most one window of its uploads to be processed.
  */
 export function flowControlTargets(flow: FlowControl): TargetResult[] {
-  return flow.small.behindBig.flatMap(({ ratio, others, otherRuns = [] }) => {
+  return flow.small.behindBig.flatMap((behind) => {
+    const { ratio, others } = behind;
     const big = others[0];
     if (!big) return [];
     const size = big.uploads.toLocaleString("en-US");
     // The cancel's bound holds in every run, not only the median one.
-    const processedAfterCancel = Math.max(big.processedAfterCancel, ...otherRuns.map((run) => run.others[0]?.processedAfterCancel ?? 0));
+    const processedAfterCancel = Math.max(...(behind.runs ?? [behind]).map((run) => run.others[0]?.processedAfterCancel ?? 0));
     return [
       atMost(`fairnessAt${big.uploads}`, "Flow control", `small batch behind another user's ${size}: completion time over alone`, ratio, "x", TARGETS.fairnessRatio),
       atMost(`cancelAt${big.uploads}`, "Flow control", `uploads of the cancelled ${size} processed after its cancel in its worst run (at most its window)`, processedAfterCancel, "uploads", big.window),

@@ -84,10 +84,10 @@ async function distinctImages(count: number): Promise<GeneratedFile[]> {
   });
 }
 
-/** The run of median seconds, with every run's ratio beside it. */
+/** The run of median seconds, with every run beside it. */
 function medianRun(runs: readonly FlowBehind[]): FlowBehind {
   const sorted = [...runs].sort((a, b) => a.measured.seconds - b.measured.seconds);
   const median = sorted[Math.floor((sorted.length - 1) / 2)];
   if (!median) throw new Error("no run behind the big batch");
-  return { ...median, runRatios: runs.map((run) => run.ratio), otherRuns: runs.filter((run) => run !== median) };
+  return { ...median, runs: [...runs] };
 }

@@ -122,8 +122,10 @@ async function advanceAndPush(
   );
 
   const gone = new Set<string>();
+  let withheld = 0;
   await mapWithConcurrency(deliveries, options.pushConcurrency, async ({ connection, push }) => {
-    if (gone.has(connection.connectionId) || held.aborted) return;
+    if (held.aborted) return void withheld++;
+    if (gone.has(connection.connectionId)) return;
     try {
       const outcome = await deps.notifier.push(connection.connectionId, push);
       if (outcome === "sent") {
@@ -146,7 +148,6 @@ async function advanceAndPush(
   // its final states unrecorded, so its messages come back and the next holder pushes the batches'
   // state under later versions.
   if (held.aborted) {
-    const withheld = deliveries.length - result.pushesSent - result.pushesFailed - result.connectionsGone;
     logger.warn("push order lost: the push locks' session ended; the rest of this run's pushes withheld", { batchIds, withheld });
     throw new PushHoldLost(held.reason);
   }
